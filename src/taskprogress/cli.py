@@ -1,0 +1,76 @@
+"""The ``taskprogress`` command. Parses arguments and calls the library; every option has an env variable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taskprogress.errors import TaskProgressError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="ZStack-compatible task progress.")
+
+DEFAULT_DATABASE = "taskprogress.db"
+
+
+def default_database_url() -> str:
+    """A SQLite file in the current folder: the embedded default."""
+    return f"sqlite:///{Path(DEFAULT_DATABASE).resolve()}"
+
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="TASKPROGRESS_DATABASE_URL", help="sqlite:////abs/path.db or postgresql://..."),
+]
+
+
+def _open(database_url: str | None):  # noqa: ANN202 - the Store import stays lazy for a fast --help
+    from taskprogress.store import Store
+
+    return Store.open(database_url or default_database_url())
+
+
+@app.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Create or upgrade the database schema."""
+    _open(database_url).close()
+    typer.echo("database is up to date")
+
+
+@app.command()
+def progress(
+    api_id: Annotated[str, typer.Argument(help="the apiId (32 lower-case hex characters)")],
+    all_: Annotated[bool, typer.Option("--all", help="the whole tree, not only the newest record")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Print GetTaskProgress for an API, read straight from the database, as JSON."""
+    store = _open(database_url)
+    try:
+        typer.echo(json.dumps({"inventories": store.get_task_progress(api_id, all=all_)}, indent=2))
+    finally:
+        store.close()
+
+
+@app.command()
+def cleanup(database_url: DatabaseUrl = None) -> None:
+    """Delete expired progress now (the server also does this every progress.cleanupThreadInterval)."""
+    store = _open(database_url)
+    try:
+        result = store.cleanup()
+    finally:
+        store.close()
+    typer.echo(f"deleted {result.records} records of {result.apis} APIs")
+
+
+def main() -> None:
+    try:
+        app()
+    except TaskProgressError as exc:
+        typer.echo(f"error: {exc.error_code.code}: {exc}", err=True)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""ZStack's error-code catalog: the codes this project answers with, and their standard descriptions."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class ErrorCode(NamedTuple):
+    code: str
+    description: str
+
+
+SYS_INTERNAL = ErrorCode("SYS.1000", "An internal error happened in system")
+SYS_INVALID_ARGUMENT = ErrorCode("SYS.1007", "One or more API argument is invalid")
+SYS_RESOURCE_NOT_FOUND = ErrorCode("SYS.1006", "Resource not found")
+SYS_OPERATION_ERROR = ErrorCode("SYS.1001", "Operation failure")

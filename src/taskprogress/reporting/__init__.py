@@ -1,0 +1,1 @@
+"""The producer library: what long-running code calls to report progress."""
