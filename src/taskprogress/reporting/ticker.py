@@ -54,6 +54,7 @@ class Ticker:
             while not self._stop.is_set() and self._tick(self._scope):
                 if self._stop.wait(self._interval):
                     break
+            self._scope.run.sink.flush()  # when the ticker is over, its ticks are readable
         except TaskProgressError as exc:
             logger.error("report_until stopped: %s", exc)
 

@@ -20,12 +20,11 @@ def normalize_url(url: str | URL) -> URL:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError and ValueError for malformed URLs
         raise InvalidArgument(f"not a database URL: {url!r}") from exc
-    backend = parsed.get_backend_name()
-    if backend in ("postgresql", "postgres"):
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
         return parsed.set(drivername="postgresql+psycopg")
-    if backend == "sqlite":
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
         return parsed.set(drivername="sqlite")
-    raise InvalidArgument(f"unsupported database {backend!r}: use sqlite:///path or postgresql://...")
+    raise InvalidArgument(f"unsupported database {parsed.drivername!r}: use sqlite:///path or postgresql://...")
 
 
 def is_memory(url: URL) -> bool:

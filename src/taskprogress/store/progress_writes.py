@@ -96,9 +96,11 @@ class BatchWriter:
             if isinstance(op, Record):
                 self._record(op)
             elif isinstance(op, StartApi):
+                # Joining an existing API (a worker in another process, a late agent) keeps its name and
+                # does not reopen it: records written after the finish expire with it.
                 state = self.apis[op.api_id]
-                state.task_name, state.total_steps = op.task_name, op.total_steps
-                state.finished_at = state.delete_at = None  # a resumed API runs again
+                if state.total_steps is None:
+                    state.total_steps = op.total_steps
             elif isinstance(op, FinishApi):
                 self._finish(op)
             elif isinstance(op, CreateParallel):

@@ -9,9 +9,8 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from alembic import command
@@ -33,15 +32,15 @@ from taskprogress.store.writer import GroupCommitWriter
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_MIGRATION_LOCK = 0x7A5C  # PostgreSQL advisory lock: one node migrates at a time
+_MIGRATION_LOCK = 0x7A5C  # PostgreSQL advisory locks: one node migrates at a time,
+_CLEANUP_LOCK = 0x7A5D  # and one cleans up
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-@dataclass(frozen=True)
-class CleanupResult:
+class CleanupResult(NamedTuple):
     apis: int
     records: int
 
@@ -202,6 +201,28 @@ class Store:
     def cleanup(self, now: int | None = None, *, batch_size: int = 5000) -> CleanupResult:
         """Delete the progress of APIs past their delete delay or TTL, one short transaction per batch."""
         now = now_ms() if now is None else now
+        with self._cleanup_lock() as acquired:
+            if not acquired:  # another node is cleaning up right now
+                return CleanupResult(0, 0)
+            return self._cleanup(now, batch_size)
+
+    @contextlib.contextmanager
+    def _cleanup_lock(self) -> Iterator[bool]:
+        """On PostgreSQL, one node at a time cleans up (a session advisory lock held for the pass)."""
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        with self.engine.connect() as conn:
+            acquired = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _CLEANUP_LOCK}).scalar()
+            conn.commit()
+            try:
+                yield bool(acquired)
+            finally:
+                if acquired:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _CLEANUP_LOCK})
+                    conn.commit()
+
+    def _cleanup(self, now: int, batch_size: int) -> CleanupResult:
         ttl_ms = int(self.config.get("progress", "ttl")) * 1000
         apis = records = 0
         while True:
