@@ -133,7 +133,9 @@ def report(percent: float, detail: dict[str, Any] | None = None) -> None:
 
     ``detail`` (a JSON-able dict) is served as ``opaque``.
     """
-    check_percent(percent)
+    # The hot path of every producer: plain numbers in range skip the full check (NaN fails the comparison).
+    if (type(percent) is not float and type(percent) is not int) or not 0 <= percent <= 100:
+        check_percent(percent)
     if detail is not None and not isinstance(detail, dict):
         raise InvalidArgument(f"detail must be a dict, got {type(detail).__name__}")
     scope = active_scope()
@@ -142,7 +144,9 @@ def report(percent: float, detail: dict[str, Any] | None = None) -> None:
     scope.run.sink.submit(_progress_record(scope, scope.range.absolute(percent), detail))
 
 
-def _progress_record(scope: Scope, absolute: float, detail: dict[str, Any] | None = None, **extra: Any) -> Record:
+def _progress_record(
+    scope: Scope, absolute: float, detail: dict[str, Any] | None = None, only_while_running: bool = False
+) -> Record:
     return Record(
         scope.run.api_id,
         new_record_id(),
@@ -153,9 +157,10 @@ def _progress_record(scope: Scope, absolute: float, detail: dict[str, Any] | Non
         "[]",
         None if detail is None else _json(detail),
         absolute,
-        _now_ms(),
+        time.time_ns() // 1_000_000,
         scope.slots,
-        **extra,
+        None,
+        only_while_running,
     )
 
 

@@ -1,0 +1,128 @@
+"""Core benchmark: producer throughput against the raw insert ceiling, and GetTaskProgress latency.
+
+Run by hand (not a test; this machine is shared and noisy, so compare the figures of one run side by side):
+
+    .venv/bin/python benchmarks/bench_core.py                      # SQLite in a temp folder
+    .venv/bin/python benchmarks/bench_core.py --database-url postgresql://...
+
+1. Producer: N ``taskprogress.report()`` calls in one API, timed until they are committed (group commit).
+   Ceiling: the same rows inserted with the driver's ``executemany``, 1,000 rows per commit, same database.
+2. ``get_task_progress`` latency, ``all=False`` and ``all=True``, on APIs with 10, 1,000 and 10,000 records
+   (a realistic tree: sub-tasks, steps and percents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import taskprogress as tp
+from taskprogress.ids import new_record_id
+
+COLUMNS = "api_id, task_uuid, parent_uuid, task_name, type, content, arguments, opaque, raw_percent, time"
+
+
+def producer_rate(store: tp.Store, n: int) -> float:
+    api_id = uuid.uuid4().hex
+    start = time.perf_counter()
+    with tp.api(api_id, "bench.Producer", sink=store):
+        for i in range(n):
+            tp.report(i * 100 / n)
+    return n / (time.perf_counter() - start)
+
+
+def raw_insert_rate(store: tp.Store, n: int, per_commit: int = 1000) -> float:
+    """The ceiling: the same Progress rows through the bare driver connection, ``executemany`` per 1,000."""
+    api_id = uuid.uuid4().hex
+    now = time.time_ns() // 1_000_000
+    rows = [
+        (api_id, new_record_id(), None, "bench.Raw", "Progress", str(int(i * 100 / n)), "[]", None, i * 100 / n, now)
+        for i in range(n)
+    ]
+    raw = store.engine.raw_connection()
+    try:
+        placeholder = "?" if store.engine.dialect.name == "sqlite" else "%s"
+        sql = f"INSERT INTO task_progress ({COLUMNS}) VALUES ({', '.join([placeholder] * 10)})"
+        cursor = raw.cursor()
+        start = time.perf_counter()
+        for offset in range(0, n, per_commit):
+            if store.engine.dialect.name == "sqlite":
+                cursor.execute("BEGIN")
+            cursor.executemany(sql, rows[offset : offset + per_commit])
+            raw.commit() if store.engine.dialect.name != "sqlite" else cursor.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        cursor.close()
+    finally:
+        raw.close()
+    return n / elapsed
+
+
+def build_api(store: tp.Store, records: int) -> str:
+    """An API tree of ``records`` records: sub-tasks of 1 step + 48 percents + 1 step."""
+    api_id = uuid.uuid4().hex
+    written = 0
+    with tp.api(api_id, "bench.Tree", sink=store):
+        while written < records:
+            with tp.subtask("sub-task %s", written):
+                written += 1
+                for i in range(min(50, records - written)):
+                    if i in (0, 49):
+                        tp.step("step %s", i)
+                    else:
+                        tp.report(i * 2)
+                    written += 1
+    return api_id
+
+
+def latency(fn, repeat: int) -> tuple[float, float]:
+    """Median and p99 of ``fn()`` in microseconds."""
+    fn()  # warm up
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1e6)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="default: a SQLite file in a temp folder")
+    parser.add_argument("--records", type=int, default=200_000, help="records for the throughput test")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        with tp.Store.open(url) as store:
+            print(f"database: {store.engine.dialect.name}")
+            # Alternate the two measurements so both see the same machine conditions.
+            producer, raw = [], []
+            for _ in range(3):
+                producer.append(producer_rate(store, args.records))
+                raw.append(raw_insert_rate(store, args.records))
+            p, r = statistics.median(producer), statistics.median(raw)
+            print(f"producer (library, group commit): {p:>10,.0f} records/s")
+            print(f"raw executemany, 1,000 per commit: {r:>10,.0f} records/s")
+            print(f"ratio: {p / r:.2f} (target >= 0.5)")
+            print()
+            print(f"{'records':>8} {'all=False p50/p99 (us)':>24} {'all=True p50/p99 (ms)':>24}")
+            for size in (10, 1_000, 10_000):
+                api_id = build_api(store, size)
+                assert len(list(_walk(store.get_task_progress(api_id, all=True)))) == size
+                f50, f99 = latency(lambda a=api_id: store.get_task_progress(a), 2000)
+                t50, t99 = latency(lambda a=api_id: store.get_task_progress(a, all=True), 20 if size > 1000 else 200)
+                print(f"{size:>8} {f50:>13.0f} / {f99:<8.0f} {t50 / 1000:>14.2f} / {t99 / 1000:<8.2f}")
+
+
+def _walk(forest):
+    for node in forest:
+        yield node
+        yield from _walk(node.get("subTasks", []))
+
+
+if __name__ == "__main__":
+    main()
