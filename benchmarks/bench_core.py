@@ -3,6 +3,7 @@
 Run by hand (not a test; this machine is shared and noisy, so compare the figures of one run side by side):
 
     .venv/bin/python benchmarks/bench_core.py                      # SQLite in a temp folder
+    .venv/bin/python benchmarks/bench_core.py --postgres                # a throwaway PostgreSQL (tests' harness)
     .venv/bin/python benchmarks/bench_core.py --database-url postgresql://...
 
 1. Producer: N ``taskprogress.report()`` calls in one API, timed until they are committed (group commit).
@@ -14,7 +15,9 @@ Run by hand (not a test; this machine is shared and noisy, so compare the figure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -93,10 +96,18 @@ def latency(fn, repeat: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a SQLite file in a temp folder")
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (fsync off)")
     parser.add_argument("--records", type=int, default=200_000, help="records for the throughput test")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if args.postgres:
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+            from pgserver import PostgresServer
+
+            server = stack.enter_context(PostgresServer())
+            server.create_database("bench")
+            url = server.url_for("bench")
         with tp.Store.open(url) as store:
             print(f"database: {store.engine.dialect.name}")
             # Alternate the two measurements so both see the same machine conditions.

@@ -256,3 +256,17 @@ def test_bad_reports_raise_and_write_nothing(store, call):
 def test_api_refuses_a_malformed_id(store):
     with pytest.raises(tp.InvalidArgument), tp.api("xyz", "T", sink=store):
         pass
+
+
+def test_time_never_runs_backwards_within_an_api(store):
+    from taskprogress.reporting.context import current_scope
+    from taskprogress.reporting.producer import _progress_record
+
+    api_id = new_api_id()
+    with tp.api(api_id, "T", sink=store):
+        tp.report(10)
+        late = _progress_record(current_scope.get(), 20)
+        late.time -= 60_000  # a producer whose clock stepped back a minute
+        store.submit(late)
+    first, second = store.get_task_progress(api_id, all=True)
+    assert second["content"] == "20" and second["time"] >= first["time"]

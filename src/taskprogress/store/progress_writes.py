@@ -180,6 +180,8 @@ class BatchWriter:
             total_steps = rec.total_steps
             if total_steps is None:
                 total_steps = self._learned_steps(state.task_name, rec.task_name)
+        # Time never runs backwards within an API (clock steps, nodes with skewed clocks), so time order and
+        # insertion order agree, and ties are broken by insertion.
         state.last_time = max(state.last_time, rec.time)
         self.rows.append(
             (
@@ -195,7 +197,7 @@ class BatchWriter:
                 current_step,
                 total_steps,
                 self.node_uuid,
-                rec.time,
+                state.last_time,
             )
         )
 
