@@ -10,22 +10,30 @@ from taskprogress.store.tables import parallel_slot, progress_api, task_progress
 
 _COLUMNS = "seq, task_uuid, parent_uuid, task_name, type, content, arguments, opaque, current_step, total_steps, time"
 
-# The newest record and its ancestors in one indexed query, whatever the API's size. Each step up takes the
-# newest earlier record whose taskUuid is the parentUuid (``seq <`` makes a cycle impossible); a missing
-# ancestor ends the chain, so an orphan is served as a root.
+# The newest record and its ancestors in one indexed query, whatever the API's size. Each row carries the
+# seq of its parent: the newest *earlier* record whose taskUuid is its parentUuid (``q.seq <`` makes a cycle
+# impossible). A missing ancestor ends the chain, so an orphan is served as a root. Every step is a primary-key
+# or index probe; the rows travel through the CTE whole, so nothing joins back to the table.
+_CHAIN_COLUMNS = ", ".join(c.strip() for c in _COLUMNS.split(","))
+
+
+def _parent_seq(alias: str) -> str:
+    return (
+        f"(SELECT q.seq FROM task_progress q WHERE q.api_id = :api_id AND q.task_uuid = {alias}.parent_uuid"
+        f" AND q.seq < {alias}.seq ORDER BY q.seq DESC LIMIT 1)"
+    )
+
+
 NEWEST_WITH_ANCESTORS = sa.text(f"""
-WITH RECURSIVE chain(depth, seq, parent_uuid) AS (
-    SELECT 0, seq, parent_uuid FROM task_progress
-     WHERE seq = (SELECT max(seq) FROM task_progress WHERE api_id = :api_id)
+WITH RECURSIVE chain(depth, parent_seq, {_CHAIN_COLUMNS}) AS (
+    SELECT 0, {_parent_seq("t")}, {", ".join("t." + c.strip() for c in _COLUMNS.split(","))}
+      FROM task_progress t
+     WHERE t.seq = (SELECT seq FROM task_progress WHERE api_id = :api_id ORDER BY seq DESC LIMIT 1)
   UNION ALL
-    SELECT chain.depth + 1, p.seq, p.parent_uuid
-      FROM chain JOIN task_progress p
-        ON p.seq = (SELECT max(q.seq) FROM task_progress q
-                     WHERE q.api_id = :api_id AND q.task_uuid = chain.parent_uuid AND q.seq < chain.seq)
+    SELECT chain.depth + 1, {_parent_seq("p")}, {", ".join("p." + c.strip() for c in _COLUMNS.split(","))}
+      FROM chain JOIN task_progress p ON p.seq = chain.parent_seq
 )
-SELECT {", ".join("t." + c.strip() for c in _COLUMNS.split(","))}
-  FROM chain JOIN task_progress t ON t.seq = chain.seq
- ORDER BY chain.depth DESC
+SELECT {_CHAIN_COLUMNS} FROM chain ORDER BY depth DESC
 """)
 
 ALL_RECORDS = sa.text(f"SELECT {_COLUMNS} FROM task_progress WHERE api_id = :api_id ORDER BY seq")

@@ -57,6 +57,9 @@ class Store:
         self.node_uuid = node_uuid
         # One shared in-memory connection cannot hold two transactions at once: serialize its users.
         self._memory_lock = threading.RLock() if is_memory(engine.url) else None
+        self._autocommit_reads = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else None
+        )
         self.config = ConfigCache(self._load_config)
         self._writer = GroupCommitWriter(self._apply, max_delay=max_delay)
         self._closed = False
@@ -98,6 +101,11 @@ class Store:
         """A connection in a transaction, committed on success; driver errors become StorageError."""
         lock = self._memory_lock or contextlib.nullcontext()
         try:
+            if not write and self._autocommit_reads is not None:
+                # PostgreSQL reads are single statements or tolerate a moving snapshot: no BEGIN/ROLLBACK.
+                with self._autocommit_reads.connect() as conn:
+                    yield conn
+                return
             with lock, self.engine.connect() as conn:
                 if write:
                     conn.execution_options(sqlite_write=True)
