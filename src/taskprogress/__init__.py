@@ -14,10 +14,12 @@ and read it the way ZStack's GetTaskProgress serves it: ``store.get_task_progres
 
 from taskprogress.core.stages import Range
 from taskprogress.errors import InvalidArgument, NotFound, StorageError, TaskProgressError
-from taskprogress.reporting.context import wrap
+from taskprogress.reporting.context import ApiRun, wrap
+from taskprogress.reporting.interruptions import Canceled, Interrupted, Suspended
 from taskprogress.reporting.producer import (
     ParallelStage,
     api,
+    check,
     current_api_id,
     flush,
     parallel,
@@ -30,15 +32,20 @@ from taskprogress.reporting.ticker import Ticker, report_until
 from taskprogress.store import Store
 
 __all__ = [
+    "ApiRun",
+    "Canceled",
+    "Interrupted",
     "InvalidArgument",
     "NotFound",
     "ParallelStage",
     "Range",
     "StorageError",
+    "Suspended",
     "Store",
     "TaskProgressError",
     "Ticker",
     "api",
+    "check",
     "current_api_id",
     "flush",
     "parallel",

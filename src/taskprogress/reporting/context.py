@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from taskprogress.core.stages import Range
+from taskprogress.reporting.interruptions import Interrupted
 from taskprogress.store.ops import Op, SlotRef
 
 
@@ -38,6 +39,16 @@ class ApiRun:
     sink: Sink
     started: bool = False
     closed: threading.Event = field(default_factory=threading.Event)
+    interruption: tuple[type[Interrupted], str] | None = None
+
+    def interrupt(self, kind: type[Interrupted], details: str | None = None) -> None:
+        """Make the block's next reporting call (or ``check()``) raise ``kind``; callable from any thread."""
+        self.interruption = (kind, details or (kind.__doc__ or "").strip())
+
+    def raise_if_interrupted(self) -> None:
+        if self.interruption is not None:
+            kind, details = self.interruption
+            raise kind(details)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +66,16 @@ current_scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("ta
 
 
 def active_scope() -> Scope | None:
-    """The scope reports go to, or None when there is no API or progress is switched off."""
+    """The scope reports go to, or None when there is no API or progress is switched off.
+
+    Raises the block's interruption (Canceled, Suspended) if the job runner asked for one.
+    """
     scope = current_scope.get()
-    if scope is None or not scope.run.sink.progress_enabled:
+    if scope is None:
+        return None
+    if scope.run.interruption is not None:  # before the switch: a job is canceled even with progress off
+        scope.run.raise_if_interrupted()
+    if not scope.run.sink.progress_enabled:
         return None
     return scope
 

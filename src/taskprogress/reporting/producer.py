@@ -246,6 +246,11 @@ def parallel(weights: Sequence[float]) -> list[ParallelStage]:
     return [ParallelStage(api_id, stage_uuid, i, r, slots) for i, r in enumerate(ranges)]
 
 
+def check() -> None:
+    """A cancellation point for code that reports rarely: raises Canceled or Suspended when asked to stop."""
+    active_scope()
+
+
 def flush() -> None:
     """Write every pending record of the current API now; raises StorageError if some were lost."""
     scope = current_scope.get()

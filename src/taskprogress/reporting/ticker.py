@@ -61,7 +61,7 @@ class Ticker:
     def _tick(self, scope: Scope) -> bool:
         """Write one tick; False when the ticker is done."""
         run = scope.run
-        if run.closed.is_set():
+        if run.closed.is_set() or run.interruption is not None:
             return False
         run.sink.flush()  # what was reported so far must be visible to the position read
         current, finished = run.sink.position(run.api_id, scope.slots[0] if scope.slots else None)
