@@ -22,7 +22,9 @@ def default_database_url() -> str:
 
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="TASKPROGRESS_DATABASE_URL", help="sqlite:////abs/path.db or postgresql://..."),
+    typer.Option(
+        "--database-url", envvar="TASKPROGRESS_DATABASE_URL", help="sqlite:////abs/path.db or postgresql://..."
+    ),
 ]
 
 
@@ -62,6 +64,35 @@ def cleanup(database_url: DatabaseUrl = None) -> None:
     finally:
         store.close()
     typer.echo(f"deleted {result.records} records of {result.apis} APIs")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="TASKPROGRESS_HOST", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="TASKPROGRESS_PORT", help="port to listen on (0: any free port)")] = 8080,
+    database_url: DatabaseUrl = None,
+    job_workers: Annotated[
+        int, typer.Option(envvar="TASKPROGRESS_JOB_WORKERS", help="threads running async API jobs", min=1)
+    ] = 4,
+    log_level: Annotated[str, typer.Option(envvar="TASKPROGRESS_LOG_LEVEL", help="debug, info, warning")] = "info",
+) -> None:
+    """Serve ZStack's REST API (/zstack/v1). The admin password of the first start is TASKPROGRESS_ADMIN_PASSWORD."""
+    import logging
+    import os
+
+    from taskprogress.server import ServerSettings
+    from taskprogress.server import serve as run_server
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    run_server(
+        ServerSettings(
+            database_url=database_url or default_database_url(),
+            host=host,
+            port=port,
+            admin_password=os.environ.get("TASKPROGRESS_ADMIN_PASSWORD") or None,
+            job_workers=job_workers,
+        )
+    )
 
 
 def main() -> None:

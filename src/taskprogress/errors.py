@@ -5,7 +5,11 @@ Hierarchy::
     TaskProgressError                 base; ``.error_code`` is a ZStack ErrorCode
     ├── InvalidArgument (ValueError)  bad input: SYS.1007
     ├── NotFound                      SYS.1006
-    └── StorageError                  the database failed (driver errors are wrapped at the store boundary)
+    ├── StorageError                  the database failed (driver errors are wrapped at the store boundary)
+    ├── AuthenticationFailed          wrong account name or password: ID.1000
+    ├── InvalidSession                unknown or expired session: ID.1001
+    ├── PermissionDenied              the account may not do this: ID.1002
+    └── TooManySessions               identity.session.maxConcurrent reached: ID.1006
 """
 
 from __future__ import annotations
@@ -38,6 +42,30 @@ class NotFound(TaskProgressError):
 
 class StorageError(TaskProgressError):
     """The database failed."""
+
+
+class AuthenticationFailed(TaskProgressError):
+    """wrong account name or password"""
+
+    error_code = error_codes.ID_AUTHENTICATION_FAILED
+
+
+class InvalidSession(TaskProgressError):
+    """Session expired"""
+
+    error_code = error_codes.ID_INVALID_SESSION
+
+
+class PermissionDenied(TaskProgressError):
+    """The account has no permission to perform this operation"""
+
+    error_code = error_codes.ID_PERMISSION_DENIED
+
+
+class TooManySessions(TaskProgressError):
+    """Login sessions hit limit of max allowed concurrent login sessions"""
+
+    error_code = error_codes.ID_MAX_SESSIONS
 
 
 def invalid_api_id(api_id: object) -> InvalidArgument:

@@ -1,0 +1,102 @@
+"""``taskprogress serve``: one server process over one database.
+
+Start-up: open (and migrate) the store, create the ``admin`` account on first start, start the progress cleanup,
+the sweeps and the job runner, then serve on uvicorn. SIGTERM/SIGINT: uvicorn finishes the requests in flight,
+then the runner lets its jobs end, and ``store.close()`` writes the pending progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+from dataclasses import dataclass
+
+import uvicorn
+
+from taskprogress.rest import create_app
+from taskprogress.rest.webhooks import WebhookSender
+from taskprogress.retention import CleanupLoop
+from taskprogress.services.container import Services
+from taskprogress.services.passwords import sha512_hex
+from taskprogress.services.sweeper import SweepLoop
+from taskprogress.store import Store
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ADMIN_PASSWORD = "password"  # ZStack's, so its documentation works; warned about when used
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    admin_password: str | None = None  # plain text; None means ZStack's default
+    job_workers: int = 4
+
+
+def serve(settings: ServerSettings) -> None:
+    store = Store.open(settings.database_url)
+    webhooks = WebhookSender()
+    services = Services.build(store, job_workers=settings.job_workers, on_job_finished=webhooks.job_finished)
+    try:
+        if services.identity.ensure_admin(sha512_hex(settings.admin_password or DEFAULT_ADMIN_PASSWORD)):
+            logger.info("created the admin account")
+            if settings.admin_password is None:
+                logger.warning(
+                    "the admin password is the default 'password': set TASKPROGRESS_ADMIN_PASSWORD before the first "
+                    "start, or change it with UpdateAccount"
+                )
+        sock = _listen(settings.host, settings.port)
+        host, port = sock.getsockname()[:2]
+        cleanup = CleanupLoop(store).start()
+        sweeper = SweepLoop(store, services.identity, services.jobs).start()
+        try:
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    create_app(services),
+                    log_config=None,  # the CLI configured logging
+                    access_log=False,
+                    lifespan="off",
+                    timeout_graceful_shutdown=10,
+                )
+            )
+            url_host = f"[{host}]" if ":" in host else host
+            logger.info(
+                "taskprogress listening on http://%s:%d/zstack/v1 (database %s)",
+                url_host,
+                port,
+                store.engine.url.render_as_string(hide_password=True),
+            )
+            _keep_signals_for_cleanup()
+            server.run(sockets=[sock])
+        finally:
+            sweeper.stop()
+            cleanup.stop()
+    finally:
+        services.jobs.close()
+        webhooks.close()
+        store.close()
+        logger.info("taskprogress stopped")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before serving, so ``--port 0`` works and the log says the real port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _keep_signals_for_cleanup() -> None:
+    """After a graceful shutdown uvicorn re-raises the signal it caught, with the handler that was there before.
+
+    With Python's defaults that would kill the process (SIGTERM) or raise KeyboardInterrupt (SIGINT) before the
+    jobs end and the pending progress is written; handlers that do nothing let ``serve`` finish its cleanup.
+    """
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)

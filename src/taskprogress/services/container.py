@@ -1,0 +1,33 @@
+"""All services of one server, built once at start-up over one store and passed down explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from taskprogress.services.api_jobs import ApiJob, ApiJobs
+from taskprogress.services.configs import GlobalConfigs
+from taskprogress.services.identity import Identity
+from taskprogress.services.progress import ProgressQueries
+from taskprogress.store import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    store: Store
+    identity: Identity
+    jobs: ApiJobs
+    progress: ProgressQueries
+    configs: GlobalConfigs
+
+    @classmethod
+    def build(
+        cls, store: Store, *, job_workers: int = 4, on_job_finished: Callable[[ApiJob], None] | None = None
+    ) -> Services:
+        return cls(
+            store,
+            Identity(store),
+            ApiJobs(store, workers=job_workers, on_finished=on_job_finished),
+            ProgressQueries(store),
+            GlobalConfigs(store),
+        )
