@@ -10,6 +10,8 @@ Run by hand (not a test; this machine is shared and noisy, so compare the figure
    Ceiling: the same rows inserted with the driver's ``executemany``, 1,000 rows per commit, same database.
 2. ``get_task_progress`` latency, ``all=False`` and ``all=True``, on APIs with 10, 1,000 and 10,000 records
    (a realistic tree: sub-tasks, steps and percents).
+3. Retention: a finished API of 1,000,000 records deleted while another thread reads; the reader's latency
+   meanwhile shows whether the batched deletion blocks readers.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -64,6 +67,37 @@ def raw_insert_rate(store: tp.Store, n: int, per_commit: int = 1000) -> float:
     return n / elapsed
 
 
+def cleanup_while_reading(store: tp.Store, rows: int) -> tuple[float, float, float, float]:
+    """Delete a finished API of ``rows`` records while another thread keeps reading a small API.
+
+    Returns (cleanup seconds, reader p50, p99 and max latency in ms during the cleanup).
+    """
+    big = uuid.uuid4().hex
+    with tp.api(big, "bench.Cleanup", sink=store):
+        for i in range(rows):
+            tp.report(i * 100 / rows)
+    small = build_api(store, 10)
+    samples: list[float] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            start = time.perf_counter()
+            store.get_task_progress(small)
+            samples.append((time.perf_counter() - start) * 1000)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    start = time.perf_counter()
+    result = store.cleanup(now=time.time_ns() // 1_000_000 + 301_000)
+    elapsed = time.perf_counter() - start
+    done.set()
+    reader.join()
+    assert result.records >= rows
+    samples.sort()
+    return elapsed, statistics.median(samples), samples[int(len(samples) * 0.99)], samples[-1]
+
+
 def build_api(store: tp.Store, records: int) -> str:
     """An API tree of ``records`` records: sub-tasks of 1 step + 48 percents + 1 step."""
     api_id = uuid.uuid4().hex
@@ -98,6 +132,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a SQLite file in a temp folder")
     parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (fsync off)")
     parser.add_argument("--records", type=int, default=200_000, help="records for the throughput test")
+    parser.add_argument("--cleanup-rows", type=int, default=1_000_000, help="records deleted while reading (0: skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -127,6 +162,11 @@ def main() -> None:
                 f50, f99 = latency(lambda a=api_id: store.get_task_progress(a), 2000)
                 t50, t99 = latency(lambda a=api_id: store.get_task_progress(a, all=True), 20 if size > 1000 else 200)
                 print(f"{size:>8} {f50:>13.0f} / {f99:<8.0f} {t50 / 1000:>14.2f} / {t99 / 1000:<8.2f}")
+            if args.cleanup_rows:
+                print()
+                elapsed, r50, r99, rmax = cleanup_while_reading(store, args.cleanup_rows)
+                print(f"cleanup of {args.cleanup_rows:,} records: {elapsed:.1f} s, in batches of 5,000")
+                print(f"  a reader meanwhile (all=False): p50 {r50:.2f} ms, p99 {r99:.2f} ms, max {rmax:.1f} ms")
 
 
 def _walk(forest):
