@@ -18,7 +18,9 @@ PROCESSING = "processing"
 def insert_job(conn: sa.Connection, row: dict[str, Any]) -> bool:
     """Record a new job; False, writing nothing, when the id is already taken (a duplicate X-Job-UUID)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return conn.execute(dialect.insert(api_job).values(**row).on_conflict_do_nothing()).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    inserted = dialect.insert(api_job).values(**row).on_conflict_do_nothing().returning(api_job.c.id)
+    return conn.execute(inserted).first() is not None
 
 
 def job_exists(conn: sa.Connection, job_id: str) -> bool:

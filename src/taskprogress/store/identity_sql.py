@@ -21,7 +21,9 @@ _SESSION_WITH_ACCOUNT = sa.select(
 def insert_account(conn: sa.Connection, row: dict[str, Any]) -> bool:
     """Create an account; False when its uuid or name is taken (nothing is written then)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return conn.execute(dialect.insert(account).values(**row).on_conflict_do_nothing()).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    inserted = dialect.insert(account).values(**row).on_conflict_do_nothing().returning(account.c.uuid)
+    return conn.execute(inserted).first() is not None
 
 
 def account_by_name(conn: sa.Connection, name: str) -> Any | None:
