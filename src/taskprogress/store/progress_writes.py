@@ -10,13 +10,14 @@ never deadlock); everything that must agree across processes is decided under th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from taskprogress.core.stages import served_content
+from taskprogress.store.notifier import CHANNEL
 from taskprogress.store.ops import PROGRESS, TASK, CreateParallel, FinishApi, Op, Record, SlotRef, StartApi
 from taskprogress.store.tables import parallel_slot, progress_api, step_history, task_progress
 
@@ -72,6 +73,11 @@ def _new_api_row(op: Op) -> dict:
     }
 
 
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class BatchWriter:
     """Writes one batch. Built per batch; holds the batch's view of each API under lock."""
 
@@ -120,6 +126,9 @@ class BatchWriter:
                     ],
                 )
         self._insert_rows()
+        if self.postgres:  # wake the other nodes' streams; delivered at commit
+            for chunk in _chunks(sorted(self.apis), 200):
+                self.conn.execute(sa.select(sa.func.pg_notify(CHANNEL, ",".join(chunk))))
         self.conn.execute(
             progress_api.update().where(progress_api.c.api_id == sa.bindparam("b_api_id")),
             [

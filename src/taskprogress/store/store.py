@@ -24,6 +24,7 @@ from taskprogress.ids import is_valid_uuid
 from taskprogress.store import progress_reads, retention_sql
 from taskprogress.store.config_cache import ConfigCache
 from taskprogress.store.engine import create_engine, is_memory, normalize_url
+from taskprogress.store.notifier import ChangeListener, ChangeNotifier
 from taskprogress.store.ops import Op, SlotRef
 from taskprogress.store.progress_writes import BatchWriter, upsert
 from taskprogress.store.tables import global_config
@@ -61,6 +62,7 @@ class Store:
             engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else None
         )
         self.config = ConfigCache(self._load_config)
+        self.changes = ChangeNotifier()
         self._writer = GroupCommitWriter(self._apply, max_delay=max_delay)
         self._closed = False
         _open_stores.add(self)
@@ -129,7 +131,22 @@ class Store:
     def _apply(self, ops: Sequence[Op]) -> None:
         delay_ms = int(self.config.get("progress", "deleteDelay")) * 1000
         with self.connect(write=True) as conn:
-            BatchWriter(conn, node_uuid=self.node_uuid, delete_delay_ms=delay_ms).apply(ops)
+            writer = BatchWriter(conn, node_uuid=self.node_uuid, delete_delay_ms=delay_ms)
+            writer.apply(ops)
+        self.changes.publish(writer.apis)
+
+    def listen_for_changes(self) -> ChangeListener | None:
+        """On PostgreSQL, also wake this node's subscribers for progress written by other nodes."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        url = self.engine.url.set(drivername="postgresql")
+
+        def connect() -> Any:
+            import psycopg  # only here: the listener needs a bare connection outside the pool
+
+            return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+
+        return ChangeListener(connect, self.changes).start()
 
     def position(self, api_id: str, slot: SlotRef | None = None) -> tuple[float, bool]:
         """Where an API stands for a report_until ticker: (percent so far, finished?).
