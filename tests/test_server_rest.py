@@ -194,7 +194,14 @@ def test_lists_repeated_or_indexed_and_unknown_parameters_are_accepted(zs: ZStac
 def test_zstack_query_conditions(zs: ZStack):
     headers = oauth(zs.admin())
     configs = zs.http.get("/global-configurations", params={"q": "category=progress"}, headers=headers).json()
-    assert {c["name"] for c in configs["inventories"]} == {"on", "ttl", "cleanupThreadInterval", "deleteDelay"}
+    assert {c["name"] for c in configs["inventories"]} == {
+        "on",
+        "ttl",
+        "cleanupThreadInterval",
+        "deleteDelay",
+        "stallTimeout",
+        "rateWindow",
+    }
     assert set(configs["schema"].values()) == {"org.zstack.core.config.GlobalConfigInventory"}
     both = zs.http.get(
         "/global-configurations", params=[("q", "category=progress"), ("q", "name?=ttl,on")], headers=headers
@@ -203,13 +210,13 @@ def test_zstack_query_conditions(zs: ZStack):
     like = zs.http.get("/global-configurations", params={"q": "name~=session.%"}, headers=headers).json()
     assert {c["name"] for c in like["inventories"]} >= {"session.timeout", "session.maxConcurrent"}
     counted = zs.http.get("/global-configurations", params={"q": "category=progress", "count": "true"}, headers=headers)
-    assert counted.json()["total"] == 4 and "inventories" not in counted.json()
+    assert counted.json()["total"] == 6 and "inventories" not in counted.json()
     page = zs.http.get(
         "/global-configurations",
         params={"q": "category=progress", "sort": "-name", "limit": "2", "start": "1", "replyWithCount": "true"},
         headers=headers,
     ).json()
-    assert [c["name"] for c in page["inventories"]] == ["on", "deleteDelay"] and page["total"] == 4
+    assert [c["name"] for c in page["inventories"]] == ["stallTimeout", "rateWindow"] and page["total"] == 6
     refused(zs.http.get("/global-configurations", params={"q": "category"}, headers=headers), 400, "query operator")
     refused(zs.http.get("/global-configurations", params={"limit": "many"}, headers=headers), 400, "limit")
     failed(zs.http.get("/global-configurations", params={"q": "nosuch=1"}, headers=headers), "SYS.1007")

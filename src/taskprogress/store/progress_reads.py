@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from taskprogress.store.tables import parallel_slot, progress_api, task_progress
+from taskprogress.store.tables import parallel_slot, progress_api, run_history, task_progress
 
 _COLUMNS = "seq, task_uuid, parent_uuid, task_name, type, content, arguments, opaque, current_step, total_steps, time"
 
@@ -63,3 +63,21 @@ def record_count(conn: sa.Connection, api_id: str) -> int:
     return conn.execute(
         sa.select(sa.func.count()).select_from(task_progress).where(task_progress.c.api_id == api_id)
     ).scalar_one()
+
+
+def recent_percents(conn: sa.Connection, api_id: str, limit: int = 200) -> list[tuple[int, float]]:
+    """(time, served percent) of the API's newest Progress records, newest first."""
+    t = task_progress.c
+    rows = conn.execute(
+        sa.select(t.time, t.content)
+        .where((t.api_id == api_id) & (t.type == "Progress"))
+        .order_by(t.seq.desc())
+        .limit(limit)
+    )
+    return [(row.time, float(row.content)) for row in rows]
+
+
+def mean_duration_ms(conn: sa.Connection, task_name: str) -> int | None:
+    return conn.execute(
+        sa.select(run_history.c.mean_duration_ms).where(run_history.c.task_name == task_name)
+    ).scalar_one_or_none()

@@ -19,7 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from taskprogress.core.stages import served_content
 from taskprogress.store.notifier import CHANNEL
 from taskprogress.store.ops import PROGRESS, TASK, CreateParallel, FinishApi, Op, Record, SlotRef, StartApi
-from taskprogress.store.tables import parallel_slot, progress_api, step_history, task_progress
+from taskprogress.store.tables import parallel_slot, progress_api, run_history, step_history, task_progress
+
+HISTORY_WEIGHT = 0.3  # weight of the newest run in the moving average of durations
 
 _RECORD_COLUMNS = (
     "api_id",
@@ -47,6 +49,7 @@ class _ApiState:
     last_time: int
     finished_at: int | None
     delete_at: int | None
+    progressed_at: int | None
 
 
 def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
@@ -140,6 +143,7 @@ class BatchWriter:
                     "last_time": s.last_time,
                     "finished_at": s.finished_at,
                     "delete_at": s.delete_at,
+                    "progressed_at": s.progressed_at,
                 }
                 for api_id, s in self.apis.items()
             ],
@@ -167,6 +171,7 @@ class BatchWriter:
                     row.last_time,
                     row.finished_at,
                     row.delete_at,
+                    row.progressed_at,
                 )
         if set(first) - set(self.apis):
             raise RuntimeError("progress_api rows vanished while writing; the batch will be retried")
@@ -183,8 +188,10 @@ class BatchWriter:
             raw = absolute
             if state.percent is None or absolute > state.percent:
                 state.percent = absolute
+                state.progressed_at = max(rec.time, state.last_time)
             content = served_content(state.percent)
         elif rec.type == TASK:
+            state.progressed_at = max(rec.time, state.last_time)
             current_step = self._next_step(rec.api_id, rec.parent_uuid)
             total_steps = rec.total_steps
             if total_steps is None:
@@ -266,6 +273,35 @@ class BatchWriter:
         if op.learn_steps:
             self._insert_rows()
             self._learn_steps(op)
+            self._learn_duration(state, op.time)
+
+    def _learn_duration(self, state: _ApiState, finished_at: int) -> None:
+        """Fold this run's duration into the API name's moving average (recent runs weigh more)."""
+        duration = max(0, finished_at - state.started_at)
+        h = run_history.c
+        previous = self.conn.execute(
+            sa.select(h.runs, h.mean_duration_ms).where(h.task_name == state.task_name)
+        ).first()
+        runs, mean = (
+            (1, duration)
+            if previous is None
+            else (
+                previous.runs + 1,
+                round(previous.mean_duration_ms * (1 - HISTORY_WEIGHT) + duration * HISTORY_WEIGHT),
+            )
+        )
+        upsert(
+            self.conn,
+            run_history,
+            {
+                "task_name": state.task_name,
+                "runs": runs,
+                "mean_duration_ms": mean,
+                "last_duration_ms": duration,
+                "updated_at": finished_at,
+            },
+            ("task_name",),
+        )
 
     def _learn_steps(self, op: FinishApi) -> None:
         """Remember how many Task records each group had, for the next run of the same API name."""

@@ -18,6 +18,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.exc import SQLAlchemyError
 
 from taskprogress.core.inventory import build_forest, to_inventory
+from taskprogress.core.summary import Sample, summarize
 from taskprogress.errors import StorageError, invalid_api_id
 from taskprogress.global_config import CATALOG, definition
 from taskprogress.ids import is_valid_uuid
@@ -173,21 +174,31 @@ class Store:
                 return build_forest(progress_reads.all_records(conn, api_id))
             return [to_inventory(row) for row in progress_reads.newest_with_ancestors(conn, api_id)]
 
-    def api_summary(self, api_id: str) -> dict[str, Any] | None:
-        """The API's served percent and whether it finished, or None when it has no progress."""
+    def api_summary(self, api_id: str, now: int | None = None) -> dict[str, Any] | None:
+        """The API's overall percent, rate, ETA (with its basis) and stall flag; None when it has no progress.
+
+        See ``core.summary``; the window and the stall timeout are ``progress.rateWindow`` and
+        ``progress.stallTimeout``.
+        """
+        now = now_ms() if now is None else now
         with self.connect() as conn:
             state = progress_reads.api_state(conn, api_id)
-        if state is None:
-            return None
-        return {
-            "apiId": api_id,
-            "taskName": state["task_name"],
-            "percent": state["percent"],
-            "finished": state["finished_at"] is not None,
-            "startedAt": state["started_at"],
-            "lastProgressAt": state["last_time"],
-            "finishedAt": state["finished_at"],
-        }
+            if state is None:
+                return None
+            samples = [Sample(t, p) for t, p in reversed(progress_reads.recent_percents(conn, api_id))]
+            mean = progress_reads.mean_duration_ms(conn, state["task_name"])
+        summary = summarize(
+            percent=state["percent"],
+            started_at=state["started_at"],
+            progressed_at=state["progressed_at"],
+            finished_at=state["finished_at"],
+            now=now,
+            samples=samples,
+            mean_duration_ms=mean,
+            window_ms=int(self.config.get("progress", "rateWindow")) * 1000,
+            stall_after_ms=int(self.config.get("progress", "stallTimeout")) * 1000,
+        )
+        return {"apiId": api_id, "taskName": state["task_name"], **summary}
 
     # -- global configuration ----------------------------------------------------------------------------
 

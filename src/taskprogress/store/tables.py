@@ -46,6 +46,7 @@ progress_api = sa.Table(
     sa.Column("last_time", Millis, nullable=False),  # time of the newest record, for the TTL
     sa.Column("finished_at", Millis),
     sa.Column("delete_at", Millis),  # finished_at + delete delay
+    sa.Column("progressed_at", Millis),  # the last record that moved it forward: a higher percent or a step
     sa.Index("ix_progress_api_delete_at", "delete_at"),
     sa.Index("ix_progress_api_last_time", "last_time"),
 )
@@ -70,6 +71,17 @@ step_history = sa.Table(
     sa.Column("task_name", sa.String(1024), primary_key=True),  # the API's task name
     sa.Column("group_name", sa.String(1024), primary_key=True),  # the records' task name in the group
     sa.Column("total_steps", sa.Integer, nullable=False),
+    sa.Column("updated_at", Millis, nullable=False),
+)
+
+# How long successful runs of each API name took, for an ETA before the current run has a rate.
+run_history = sa.Table(
+    "run_history",
+    metadata,
+    sa.Column("task_name", sa.String(1024), primary_key=True),
+    sa.Column("runs", sa.Integer, nullable=False),
+    sa.Column("mean_duration_ms", Millis, nullable=False),  # moving average, recent runs weigh more
+    sa.Column("last_duration_ms", Millis, nullable=False),
     sa.Column("updated_at", Millis, nullable=False),
 )
 
