@@ -3,10 +3,15 @@
 Session expiry slides: every authenticated call pushes it to now + ``identity.session.timeout``. To keep that off
 the database on every request, the new expiry is written only once it has moved by more than a few seconds (or a
 tenth of the timeout, when the timeout is short), so a session may end up to that much early, never late.
+
+A node remembers a session it has checked for at most a second (``cached_caller``), so most authenticated calls
+cost no database round trip. Logout, renewal and account deletion forget it at once on the node that does them;
+on another node the session may live on for that second, as a settings change does.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +35,8 @@ SYSTEM_ADMIN = "SystemAdmin"
 ACCOUNT_TYPES = (NORMAL, SYSTEM_ADMIN)
 
 EXPIRY_WRITE_EVERY_MS = 5000
+SESSION_CACHE_SECONDS = 1.0
+SESSION_CACHE_SIZE = 10_000
 RENEW_MIN_SECONDS, RENEW_MAX_SECONDS = 60, 31_536_000  # APIRenewSessionMsg.duration's @APIParam range
 
 LOGIN_MSG = "org.zstack.header.identity.APILogInByAccountMsg"
@@ -87,9 +94,20 @@ def optional_string(value: Any, field: str, message: str, max_length: int = 255)
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A session this node found live: until when, and from when on the next call must write a new expiry."""
+
+    caller: Caller
+    expired_at: int
+    write_due_at: int
+    checked_at: float  # monotonic
+
+
 class Identity:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._checked: dict[str, _Checked] = {}
 
     def _timeout_ms(self) -> int:
         return int(self._store.get_config("identity", "session.timeout")) * 1000
@@ -180,6 +198,7 @@ class Identity:
             raise PermissionDenied("only an admin account can delete accounts")
         if uuid == ADMIN_UUID:
             raise InvalidArgument("the initial admin account cannot be deleted")
+        self._forget(account_uuid=uuid)
         with self._store.connect(write=True) as conn:
             identity_sql.delete_account(conn, uuid)
 
@@ -213,6 +232,7 @@ class Identity:
     def logout(self, session_uuid: str) -> None:
         """End a session; an unknown one is fine (ZStack answers ``{}`` either way)."""
         if is_valid_uuid(session_uuid):
+            self._forget(session_uuid)
             with self._store.connect(write=True) as conn:
                 identity_sql.delete_session(conn, session_uuid)
 
@@ -238,10 +258,36 @@ class Identity:
                 identity_sql.delete_session(conn, session_uuid)
             raise InvalidSession()
         timeout = self._timeout_ms()
-        if now + timeout - row["expired_at"] > min(EXPIRY_WRITE_EVERY_MS, timeout // 10):
+        slack = min(EXPIRY_WRITE_EVERY_MS, timeout // 10)
+        expired_at = row["expired_at"]
+        if now + timeout - expired_at > slack:
             with self._store.connect(write=True) as conn:
                 identity_sql.extend_session(conn, session_uuid, now + timeout)
-        return Caller(session_uuid, row["account_uuid"], row["account_type"])
+            expired_at = now + timeout
+        caller = Caller(session_uuid, row["account_uuid"], row["account_type"])
+        if len(self._checked) >= SESSION_CACHE_SIZE:
+            self._checked.clear()
+        self._checked[session_uuid] = _Checked(caller, expired_at, expired_at - timeout + slack, time.monotonic())
+        return caller
+
+    def cached_caller(self, session_uuid: str) -> Caller | None:
+        """The caller, without I/O, if this node checked the session within the last second and it needs no new
+        expiry written yet; else None (then ``authenticate``)."""
+        checked = self._checked.get(session_uuid)
+        if checked is None or time.monotonic() - checked.checked_at > SESSION_CACHE_SECONDS:
+            return None
+        now = now_ms()
+        if now >= checked.expired_at or now > checked.write_due_at:
+            return None
+        return checked.caller
+
+    def _forget(self, session_uuid: str | None = None, *, account_uuid: str | None = None) -> None:
+        if session_uuid is not None:
+            self._checked.pop(session_uuid, None)
+        if account_uuid is not None:
+            for uuid, checked in list(self._checked.items()):
+                if checked.caller.account_uuid == account_uuid:
+                    self._checked.pop(uuid, None)
 
     def renew(self, caller: Caller, session_uuid: str, duration: Any) -> SessionInfo:
         """Set a session's expiry to now + ``duration`` seconds (default: the session timeout).
@@ -268,6 +314,7 @@ class Identity:
             if not (caller.is_admin or row["account_uuid"] == caller.account_uuid):
                 raise InvalidSession()
             identity_sql.set_session_expiry(conn, session_uuid, now + duration_ms)
+        self._forget(session_uuid)
         return SessionInfo(session_uuid, row["account_uuid"], row["created_at"], now + duration_ms)
 
     def sweep_sessions(self) -> int:

@@ -41,12 +41,12 @@ class ProgressQueries:
             raise invalid_api_id(api_id)
         # One transaction: the ownership check and the read see the same database state.
         with self._store.connect() as conn:
-            job = api_jobs_sql.job_owner(conn, api_id)
-            if not caller.is_admin and (job is None or job.account_uuid != caller.account_uuid):
+            found = api_jobs_sql.job_and_progress(conn, api_id)
+            if not caller.is_admin and found["account_uuid"] != caller.account_uuid:
                 return ProgressReply([], None)
-            inventories = api_jobs_sql.task_progress(conn, api_id, all=all)
-            state = api_jobs_sql.progress_state(conn, api_id)
-        return ProgressReply(inventories, _summary(api_id, state, job.state if job else None))
+            has_progress = found["progress_api_id"] is not None
+            inventories = api_jobs_sql.task_progress(conn, api_id, all=all) if has_progress else []
+        return ProgressReply(inventories, _summary(api_id, found))
 
     def running(self, caller: Caller) -> list[RunningApi]:
         """The caller's API jobs still running (every account's for an admin), each with its newest progress."""
@@ -66,14 +66,14 @@ class ProgressQueries:
             ]
 
 
-def _summary(api_id: str, state: Any | None, job_state: str | None) -> dict[str, Any] | None:
-    if state is None and job_state is None:
+def _summary(api_id: str, found: Any) -> dict[str, Any] | None:
+    if found["state"] is None and found["progress_api_id"] is None:
         return None
     summary: dict[str, Any] = {"apiId": api_id}
-    if job_state is not None:
-        summary["state"] = job_state
-    if state is not None:
-        if state["percent"] is not None:
-            summary["percent"] = state["percent"]
-        summary["finished"] = state["finished_at"] is not None
+    if found["state"] is not None:
+        summary["state"] = found["state"]
+    if found["progress_api_id"] is not None:
+        if found["percent"] is not None:
+            summary["percent"] = found["percent"]
+        summary["finished"] = found["finished_at"] is not None
     return summary

@@ -31,7 +31,7 @@ def account_by_name(conn: sa.Connection, name: str) -> Any | None:
 
 
 def account_by_uuid(conn: sa.Connection, uuid: str) -> Any | None:
-    return conn.execute(sa.select(account).where(account.c.uuid == uuid)).mappings().first()
+    return conn.execute(_ACCOUNT_BY_UUID, {"uuid": uuid}).mappings().first()
 
 
 def all_accounts(conn: sa.Connection) -> list[Any]:
@@ -52,9 +52,14 @@ def insert_session(conn: sa.Connection, row: dict[str, Any]) -> None:
     conn.execute(account_session.insert().values(**row))
 
 
+# Built once: building a Core expression per call costs more than the lookup itself.
+_SESSION_BY_UUID = _SESSION_WITH_ACCOUNT.where(account_session.c.uuid == sa.bindparam("uuid"))
+_ACCOUNT_BY_UUID = sa.select(account).where(account.c.uuid == sa.bindparam("uuid"))
+
+
 def session_with_account(conn: sa.Connection, uuid: str) -> Any | None:
     """The session and its account's type, in one indexed lookup (the cost of every authenticated call)."""
-    return conn.execute(_SESSION_WITH_ACCOUNT.where(account_session.c.uuid == uuid)).mappings().first()
+    return conn.execute(_SESSION_BY_UUID, {"uuid": uuid}).mappings().first()
 
 
 def set_session_expiry(conn: sa.Connection, uuid: str, expired_at: int) -> bool:
