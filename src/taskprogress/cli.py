@@ -28,7 +28,7 @@ DatabaseUrl = Annotated[
 ]
 
 
-def _open(database_url: str | None):  # noqa: ANN202 - the Store import stays lazy for a fast --help
+def _open(database_url: str | None):  # the Store import stays lazy for a fast --help
     from taskprogress.store import Store
 
     return Store.open(database_url or default_database_url())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,31 +79,13 @@ SELECT j.account_uuid, j.state, p.api_id AS progress_api_id, p.percent, p.finish
 """
 
 
-def _driver_rows(conn: sa.Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run ``sql`` (``:name`` parameters) straight on the driver, inside the connection's transaction.
-
-    For the two statements of every GetTaskProgress: SQLAlchemy's per-statement cost (~40 us) is several times
-    that of these indexed lookups (~5-10 us on SQLite), and that decides how many polls a server answers.
-    """
-    if conn.dialect.name == "postgresql":
-        sql = re.sub(r":([a-z_]+)", r"%(\1)s", sql)  # psycopg's named style
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        cursor.close()
-
-
 def job_and_progress(conn: sa.Connection, api_id: str) -> dict[str, Any]:
     """The API job's owner and state, and the API's progress summary (``progress_api_id`` None: no progress)."""
-    return _driver_rows(conn, _JOB_AND_PROGRESS, {"api_id": api_id})[0]
+    return progress_reads.driver_rows(conn, _JOB_AND_PROGRESS, {"api_id": api_id})[0]
 
 
 def task_progress(conn: sa.Connection, api_id: str, *, all: bool) -> list[dict[str, Any]]:
     """The core's GetTaskProgress reads, on the caller's connection so a tenancy check shares its transaction."""
     if all:
         return build_forest(progress_reads.all_records(conn, api_id))
-    rows = _driver_rows(conn, progress_reads.NEWEST_WITH_ANCESTORS.text, {"api_id": api_id})
-    return [to_inventory(row) for row in rows]
+    return [to_inventory(row) for row in progress_reads.newest_with_ancestors(conn, api_id)]

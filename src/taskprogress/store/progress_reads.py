@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,12 +40,32 @@ SELECT {_CHAIN_COLUMNS} FROM chain ORDER BY depth DESC
 ALL_RECORDS = sa.text(f"SELECT {_COLUMNS} FROM task_progress WHERE api_id = :api_id ORDER BY seq")
 
 
-def newest_with_ancestors(conn: sa.Connection, api_id: str) -> list[Any]:
-    return list(conn.execute(NEWEST_WITH_ANCESTORS, {"api_id": api_id}).mappings())
+def driver_rows(conn: sa.Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run ``sql`` (``:name`` parameters) straight on the driver, inside the connection's transaction.
+
+    For the statements of every GetTaskProgress poll: SQLAlchemy's per-statement cost (~40 us) is several
+    times that of these indexed lookups (~5-10 us on SQLite), and that decides how many polls a server answers.
+    """
+    if conn.dialect.name == "postgresql":
+        sql = _NAMED_PARAMETER.sub(r"%(\1)s", sql)  # psycopg's named style
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
-def all_records(conn: sa.Connection, api_id: str) -> list[Any]:
-    return list(conn.execute(ALL_RECORDS, {"api_id": api_id}).mappings())
+_NAMED_PARAMETER = re.compile(r"(?<!:):([a-z_]+)")
+
+
+def newest_with_ancestors(conn: sa.Connection, api_id: str) -> list[dict[str, Any]]:
+    return driver_rows(conn, NEWEST_WITH_ANCESTORS.text, {"api_id": api_id})
+
+
+def all_records(conn: sa.Connection, api_id: str) -> list[dict[str, Any]]:
+    return driver_rows(conn, ALL_RECORDS.text, {"api_id": api_id})
 
 
 def api_state(conn: sa.Connection, api_id: str) -> Any | None:
