@@ -135,7 +135,7 @@ def add_image(context: JobContext) -> dict[str, Any]:
     temp = Path(temp_name)
     try:
         with taskprogress.subtask("Download the image[%s]", request.name), taskprogress.stage(0, 95):
-            with os.fdopen(fd, "wb") as out:
+            with os.fdopen(fd, "wb", buffering=0) as out:  # chunks are large: a buffer would only copy them
                 fetched = _download(request, out)
         taskprogress.step("verify checksum of the image[%s]", request.name)
         _verify(request, fetched)
@@ -179,15 +179,22 @@ def _download(request: ImageRequest, out: BinaryIO) -> _Fetched:
                 if not chunk:
                     break
                 meter.add(chunk)
-                out.write(chunk)
+                _write_all(out, chunk)
             taskprogress.check()
             if total is not None and meter.done != total:
                 raise DownloadFailed(f"failed to download the image[{request.name}]: got {meter.done} of {total} bytes")
-            meter.finish()
         finally:
+            sha256, md5sum = meter.close()
             if ticker is not None:
                 ticker.stop()
-    return _Fetched(meter.done, meter.sha256.hexdigest(), meter.md5_hex(), bytes(meter.head))
+        meter.finish()
+    return _Fetched(meter.done, sha256, md5sum, bytes(meter.head))
+
+
+def _write_all(out: BinaryIO, chunk: bytes) -> None:
+    remaining = memoryview(chunk)
+    while remaining:
+        remaining = remaining[out.write(remaining) :]  # an unbuffered write may take only part
 
 
 ReadChunk = Callable[[int], bytes]

@@ -3,6 +3,9 @@
 ``add`` is on the hot path (once per chunk of up to 1 MiB): it hashes, counts, and reports only when
 ``REPORT_INTERVAL`` has passed, so a fast download costs a handful of progress records, not one per chunk.
 Between reports it still calls ``taskprogress.check()``, so a cancellation is seen at the next chunk.
+
+Hashing is inline: sha256 always (about 1.9 GB/s here), md5 only when an md5sum is to be verified (0.8 GB/s).
+A hashing thread was measured too (sha256 alone: slower; with md5: faster), and left out for simplicity.
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ class DownloadMeter:
         now = time.monotonic()
         self._report(now, self.done / max(now - self._started, 1e-6))
 
-    def md5_hex(self) -> str | None:
-        return None if self.md5 is None else self.md5.hexdigest()
+    def close(self) -> tuple[str, str | None]:
+        """The sha256 and md5 (None unless asked) of all the bytes added."""
+        return self.sha256.hexdigest(), None if self.md5 is None else self.md5.hexdigest()
 
     def _report(self, now: float, speed: float) -> None:
         self._last_time, self._last_done = now, self.done
