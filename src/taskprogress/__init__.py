@@ -15,7 +15,7 @@ and read it the way ZStack's GetTaskProgress serves it: ``store.get_task_progres
 from taskprogress.core.stages import Range
 from taskprogress.errors import InvalidArgument, NotFound, StorageError, TaskProgressError
 from taskprogress.reporting.context import ApiRun, wrap
-from taskprogress.reporting.interruptions import Canceled, Interrupted, Suspended
+from taskprogress.reporting.interruptions import Canceled, Interrupted, Suspended, TimedOut
 from taskprogress.reporting.producer import (
     ParallelStage,
     api,
@@ -44,6 +44,7 @@ __all__ = [
     "Suspended",
     "TaskProgressError",
     "Ticker",
+    "TimedOut",
     "api",
     "check",
     "current_api_id",

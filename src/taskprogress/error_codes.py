@@ -10,10 +10,12 @@ class ErrorCode(NamedTuple):
     description: str
 
 
+# System (ZStack's SysErrors, conf/errorCodes/sys.xml).
 SYS_INTERNAL = ErrorCode("SYS.1000", "An internal error happened in system")
+SYS_TIMEOUT = ErrorCode("SYS.1001", "A message or a operation timeout")
+SYS_RESOURCE_NOT_FOUND = ErrorCode("SYS.1003", "A resource can not be found")
+SYS_OPERATION_ERROR = ErrorCode("SYS.1006", "An operation failed")
 SYS_INVALID_ARGUMENT = ErrorCode("SYS.1007", "One or more API argument is invalid")
-SYS_RESOURCE_NOT_FOUND = ErrorCode("SYS.1006", "Resource not found")
-SYS_OPERATION_ERROR = ErrorCode("SYS.1001", "Operation failure")
 
 # Identity (ZStack's IdentityErrors, conf/errorCodes/identity.xml).
 ID_AUTHENTICATION_FAILED = ErrorCode("ID.1000", "Unable to authenticate a user")

@@ -4,7 +4,7 @@ Hierarchy::
 
     TaskProgressError                 base; ``.error_code`` is a ZStack ErrorCode
     ├── InvalidArgument (ValueError)  bad input: SYS.1007
-    ├── NotFound                      SYS.1006
+    ├── NotFound                      SYS.1003
     ├── StorageError                  the database failed (driver errors are wrapped at the store boundary)
     ├── AuthenticationFailed          wrong account name or password: ID.1000
     ├── InvalidSession                unknown or expired session: ID.1001

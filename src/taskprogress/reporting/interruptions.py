@@ -7,6 +7,7 @@ with ``progress.on`` false, so the job unwinds through its own ``with`` blocks a
 
 from __future__ import annotations
 
+from taskprogress import error_codes
 from taskprogress.error_codes import ErrorCode
 from taskprogress.errors import TaskProgressError
 
@@ -25,3 +26,9 @@ class Suspended(Interrupted):
     """The job was suspended."""
 
     error_code = ErrorCode("LONG_JOB.1002", "Long job interrupted")
+
+
+class TimedOut(Interrupted):
+    """The job ran past its timeout."""
+
+    error_code = error_codes.SYS_TIMEOUT
