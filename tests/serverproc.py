@@ -31,14 +31,17 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
         options: bool = True,
+        args: list[str] | None = None,
     ) -> None:
         """``database_url`` None: the default (a file in ``cwd``); ``options`` False: port and database are given
-        through ``TASKPROGRESS_PORT`` / ``TASKPROGRESS_DATABASE_URL`` instead of command-line options."""
+        through ``TASKPROGRESS_PORT`` / ``TASKPROGRESS_DATABASE_URL`` instead of command-line options; ``args``:
+        more ``serve`` options."""
         self.database_url = database_url
         self.log_path = log_path
         self.extra_env = env or {}
         self.cwd = cwd
         self.options = options
+        self.args = args or []
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
 
@@ -52,6 +55,7 @@ class ServerProcess:
             env["TASKPROGRESS_PORT"] = "0"
             if self.database_url:
                 env["TASKPROGRESS_DATABASE_URL"] = self.database_url
+        command += self.args
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
         deadline = time.monotonic() + START_TIMEOUT

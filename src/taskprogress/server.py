@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import signal
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
 
+from taskprogress.core.agent_access import AgentAccess
 from taskprogress.rest import create_app
 from taskprogress.rest.webhooks import WebhookSender
 from taskprogress.retention import CleanupLoop
@@ -34,12 +35,18 @@ class ServerSettings:
     port: int = 8080
     admin_password: str | None = None  # plain text; None means ZStack's default
     job_workers: int = 4
+    agent_access: AgentAccess = field(default_factory=AgentAccess)  # who may post agent reports
 
 
 def serve(settings: ServerSettings) -> None:
     store = Store.open(settings.database_url)
     webhooks = WebhookSender()
-    services = Services.build(store, job_workers=settings.job_workers, on_job_finished=webhooks.job_finished)
+    services = Services.build(
+        store,
+        job_workers=settings.job_workers,
+        on_job_finished=webhooks.job_finished,
+        agent_access=settings.agent_access,
+    )
     try:
         if services.identity.ensure_admin(sha512_hex(settings.admin_password or DEFAULT_ADMIN_PASSWORD)):
             logger.info("created the admin account")
@@ -60,6 +67,9 @@ def serve(settings: ServerSettings) -> None:
                     access_log=False,
                     lifespan="off",
                     timeout_graceful_shutdown=10,
+                    # The client address is the TCP peer: X-Forwarded-For would let anyone on loopback (or a
+                    # proxy there) claim an allowed agent network.
+                    proxy_headers=False,
                 )
             )
             url_host = f"[{host}]" if ":" in host else host

@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from taskprogress.rest import errors
-from taskprogress.rest.routes import accounts, configs, jobs, progress, sessions
+from taskprogress.rest.routes import accounts, agent, configs, jobs, progress, sessions
 from taskprogress.rest.wire import API_PREFIX, CONTEXT_PATH
 from taskprogress.services.container import Services
 
@@ -42,6 +42,8 @@ def create_app(services: Services) -> FastAPI:
     for prefix in PREFIXES:
         for router in ROUTERS:
             app.include_router(router, prefix=prefix)
+    for prefix in (CONTEXT_PATH + agent.AGENT_PREFIX, agent.AGENT_PREFIX):  # agents post beside /v1
+        app.include_router(agent.router, prefix=prefix)
     errors.register(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

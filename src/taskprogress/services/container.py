@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from taskprogress.core.agent_access import AgentAccess
+from taskprogress.services.agent_reports import AgentReports
 from taskprogress.services.api_jobs import ApiJob, ApiJobs
 from taskprogress.services.configs import GlobalConfigs
 from taskprogress.services.identity import Identity
@@ -19,10 +21,16 @@ class Services:
     jobs: ApiJobs
     progress: ProgressQueries
     configs: GlobalConfigs
+    agent_reports: AgentReports
 
     @classmethod
     def build(
-        cls, store: Store, *, job_workers: int = 4, on_job_finished: Callable[[ApiJob], None] | None = None
+        cls,
+        store: Store,
+        *,
+        job_workers: int = 4,
+        on_job_finished: Callable[[ApiJob], None] | None = None,
+        agent_access: AgentAccess | None = None,
     ) -> Services:
         return cls(
             store,
@@ -30,4 +38,5 @@ class Services:
             ApiJobs(store, workers=job_workers, on_finished=on_job_finished),
             ProgressQueries(store),
             GlobalConfigs(store),
+            AgentReports(store, agent_access or AgentAccess()),
         )
