@@ -152,6 +152,16 @@ CATALOG: dict[tuple[str, str], ConfigDefinition] = {
             check=lambda v: v > 0,
             rule="greater than 0",
         ),
+        # ZStack's default (72 h); not its minimum of 10800 s, so a short run can be tested in seconds.
+        ConfigDefinition(
+            "longJob",
+            "api.timeout",
+            "java.lang.Integer",
+            "259200",
+            "Seconds one run of a long job may take; past it the job is interrupted and Failed (SYS.1001)",
+            check=lambda v: v >= 1,
+            rule="at least 1",
+        ),
     )
 }
 
