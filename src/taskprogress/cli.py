@@ -93,6 +93,25 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    long_job_workers: Annotated[
+        int, typer.Option(envvar="TASKPROGRESS_LONG_JOB_WORKERS", help="long jobs run at once", min=1, max=256)
+    ] = 4,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            envvar="TASKPROGRESS_DATA_DIR",
+            help="folder for what long jobs produce (APIAddImageMsg: the image store), one folder per job type",
+        ),
+    ] = Path("taskprogress-data"),
+    node_timeout: Annotated[
+        float,
+        typer.Option(
+            envvar="TASKPROGRESS_NODE_TIMEOUT",
+            help="seconds without a heartbeat after which another node takes over a node's long jobs",
+            min=2.0,
+            max=3600.0,
+        ),
+    ] = 10.0,
 ) -> None:
     """Serve ZStack's REST API (/zstack/v1). The admin password of the first start is TASKPROGRESS_ADMIN_PASSWORD."""
     import logging
@@ -111,6 +130,9 @@ def serve(
             admin_password=os.environ.get("TASKPROGRESS_ADMIN_PASSWORD") or None,
             job_workers=job_workers,
             agent_access=access,
+            long_job_workers=long_job_workers,
+            data_dir=data_dir,
+            node_timeout=node_timeout,
         )
     )
 

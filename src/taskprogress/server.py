@@ -11,14 +11,18 @@ import logging
 import signal
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 
 from taskprogress.core.agent_access import AgentAccess
+from taskprogress.ids import new_uuid
+from taskprogress.jobs import builtin_registry
 from taskprogress.rest import create_app
 from taskprogress.rest.webhooks import WebhookSender
 from taskprogress.retention import CleanupLoop
 from taskprogress.services.container import Services
+from taskprogress.services.job_runner import RunnerSettings
 from taskprogress.services.passwords import sha512_hex
 from taskprogress.services.sweeper import SweepLoop
 from taskprogress.store import Store
@@ -36,17 +40,31 @@ class ServerSettings:
     admin_password: str | None = None  # plain text; None means ZStack's default
     job_workers: int = 4
     agent_access: AgentAccess = field(default_factory=AgentAccess)  # who may post agent reports
+    long_job_workers: int = 4  # long jobs this process runs at once
+    data_dir: Path = Path("taskprogress-data")  # what long jobs produce, one folder per job type (images...)
+    node_timeout: float = 10.0  # seconds without a heartbeat after which a node's long jobs are taken over
 
 
 def serve(settings: ServerSettings) -> None:
-    store = Store.open(settings.database_url)
+    registry = builtin_registry()
+    plugins = registry.load_entry_points()  # a broken plugin stops the start-up here, with its name
+    node_uuid = new_uuid()  # this process, as a management node: the long jobs it runs carry it
+    store = Store.open(settings.database_url, node_uuid=node_uuid)
     webhooks = WebhookSender()
     services = Services.build(
         store,
         job_workers=settings.job_workers,
         on_job_finished=webhooks.job_finished,
         agent_access=settings.agent_access,
+        job_registry=registry,
+        runner_settings=RunnerSettings(
+            node_uuid=node_uuid,
+            workers=settings.long_job_workers,
+            data_dir=settings.data_dir.resolve(),
+            node_timeout=settings.node_timeout,
+        ),
     )
+    runner = services.long_jobs.runner
     try:
         if services.identity.ensure_admin(sha512_hex(settings.admin_password or DEFAULT_ADMIN_PASSWORD)):
             logger.info("created the admin account")
@@ -59,6 +77,14 @@ def serve(settings: ServerSettings) -> None:
         host, port = sock.getsockname()[:2]
         cleanup = CleanupLoop(store).start()
         sweeper = SweepLoop(store, services.identity, services.jobs).start()
+        runner.start()
+        logger.info(
+            "management node %s runs up to %d long jobs at once; job types: %s (plugins: %s)",
+            node_uuid,
+            settings.long_job_workers,
+            ", ".join(registry.names()),
+            ", ".join(plugins) or "none",
+        )
         try:
             server = uvicorn.Server(
                 uvicorn.Config(
@@ -82,6 +108,7 @@ def serve(settings: ServerSettings) -> None:
             _keep_signals_for_cleanup()
             server.run(sockets=[sock])
         finally:
+            runner.close()  # its jobs are interrupted: resumable ones are released for the next start
             sweeper.stop()
             cleanup.stop()
     finally:

@@ -13,12 +13,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from taskprogress.rest import errors
-from taskprogress.rest.routes import accounts, agent, configs, jobs, progress, sessions
+from taskprogress.rest.routes import accounts, agent, configs, jobs, long_jobs, progress, sessions
 from taskprogress.rest.wire import API_PREFIX, CONTEXT_PATH
 from taskprogress.services.container import Services
 
 PREFIXES = (CONTEXT_PATH + API_PREFIX, API_PREFIX)
-ROUTERS = (sessions.router, accounts.router, progress.router, configs.router, jobs.router)
+ROUTERS = (sessions.router, accounts.router, progress.router, configs.router, jobs.router, long_jobs.router)
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -35,14 +35,17 @@ def accept_async(
     api_name: str,
     work: Work,
     schema: Schema | None = None,
+    *,
+    finishes_progress: bool = True,
 ) -> Response:
     """Start ``work`` as the API job ``X-Job-UUID`` (or a new id) and answer 202 ``{location, apiTimeout}``.
 
     ``work`` returns the mapped result (``{"inventory": ...}``); with X-JSON-Schema it also gets ``schema``.
+    ``finishes_progress`` False: the call's id is a progress stream that outlives it (a long job's).
     """
     job_id = headers.job_uuid or new_uuid()
     timeout_ms = headers.api_timeout_ms or int(services.store.get_config("rest", "api.timeout")) * 1000
-    job = JobRequest(job_id, api_name, None, token, headers.webhook, headers.want_schema, timeout_ms)
+    job = JobRequest(job_id, api_name, None, token, headers.webhook, headers.want_schema, timeout_ms, finishes_progress)
     try:
         caller = services.identity.authenticate(token)
     except InvalidSession as exc:

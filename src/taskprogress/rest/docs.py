@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from taskprogress.jobs import LongJobState
 from taskprogress.rest.inventories import ACCOUNT_CLASS, GLOBAL_CONFIG_CLASS, SESSION_CLASS, TASK_PROGRESS_CLASS
+from taskprogress.rest.long_job_inventory import LONG_JOB_CLASS, LONG_JOB_FIELDS
 
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
@@ -106,6 +108,11 @@ def inventory_schema(class_name: str) -> dict[str, Any]:
         SESSION_CLASS: {k: STRING for k in ("uuid", "accountUuid", "userUuid", "expiredDate", "createDate")},
         ACCOUNT_CLASS: {k: STRING for k in ("uuid", "name", "type", "description", "createDate", "lastOpDate")},
         GLOBAL_CONFIG_CLASS: {k: STRING for k in ("category", "name", "value", "defaultValue", "description")},
+        LONG_JOB_CLASS: {
+            **{k: STRING for k in sorted(LONG_JOB_FIELDS - {"state", "executeTime"})},
+            "state": {"type": "string", "enum": [state.value for state in LongJobState]},
+            "executeTime": {"type": "integer", "description": "seconds from createDate to the first final state"},
+        },
     }[class_name]
     return {"type": "object", "properties": fields, "description": class_name}
 

@@ -87,6 +87,9 @@ class JobRequest:
     webhook: str | None = None
     want_schema: bool = False
     timeout_ms: int = 1_800_000
+    # False for SubmitLongJob and RerunLongJob: the call's id is the long job's progress stream, which ends when
+    # the job does, not when the call returns (ZStack exempts APISubmitLongJobEvent the same way).
+    finishes_progress: bool = True
 
 
 class ApiJobs:
@@ -134,8 +137,13 @@ class ApiJobs:
         self._notify(request.job_id)
 
     def _run(self, request: JobRequest, work: Callable[[], Outcome]) -> None:
+        scope = (
+            api_scope(request.job_id, request.api_name, sink=self._store)
+            if request.finishes_progress
+            else contextlib.nullcontext()
+        )
         try:
-            with api_scope(request.job_id, request.api_name, sink=self._store):
+            with scope:
                 outcome = work()
         except TaskProgressError as exc:
             outcome = Outcome.failure(exc)

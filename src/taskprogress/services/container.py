@@ -6,10 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from taskprogress.core.agent_access import AgentAccess
+from taskprogress.jobs import JobRegistry, builtin_registry
 from taskprogress.services.agent_reports import AgentReports
 from taskprogress.services.api_jobs import ApiJob, ApiJobs
 from taskprogress.services.configs import GlobalConfigs
 from taskprogress.services.identity import Identity
+from taskprogress.services.job_runner import JobRunner, RunnerSettings
+from taskprogress.services.long_jobs import LongJobs
 from taskprogress.services.progress import ProgressQueries
 from taskprogress.store import Store
 
@@ -22,6 +25,7 @@ class Services:
     progress: ProgressQueries
     configs: GlobalConfigs
     agent_reports: AgentReports
+    long_jobs: LongJobs  # its ``runner`` is started and closed by the server
 
     @classmethod
     def build(
@@ -31,7 +35,10 @@ class Services:
         job_workers: int = 4,
         on_job_finished: Callable[[ApiJob], None] | None = None,
         agent_access: AgentAccess | None = None,
+        job_registry: JobRegistry | None = None,
+        runner_settings: RunnerSettings | None = None,
     ) -> Services:
+        registry = job_registry if job_registry is not None else builtin_registry()
         return cls(
             store,
             Identity(store),
@@ -39,4 +46,5 @@ class Services:
             ProgressQueries(store),
             GlobalConfigs(store),
             AgentReports(store, agent_access or AgentAccess()),
+            LongJobs(store, registry, JobRunner(store, registry, runner_settings)),
         )
