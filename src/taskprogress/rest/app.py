@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 
 from taskprogress.rest import errors
 from taskprogress.rest.routes import accounts, agent, configs, jobs, long_jobs, progress, sessions
+from taskprogress.rest.routes.dashboard import router as dashboard_router
 from taskprogress.rest.wire import API_PREFIX, CONTEXT_PATH
 from taskprogress.services.container import Services
 
@@ -44,6 +45,7 @@ def create_app(services: Services) -> FastAPI:
             app.include_router(router, prefix=prefix)
     for prefix in (CONTEXT_PATH + agent.AGENT_PREFIX, agent.AGENT_PREFIX):  # agents post beside /v1
         app.include_router(agent.router, prefix=prefix)
+    app.include_router(dashboard_router)  # the web dashboard's static files, at /zstack/ui/
     errors.register(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
