@@ -407,3 +407,24 @@ def test_a_job_past_long_job_api_timeout_fails(zs: ZStack, gate: Path):
         "PUT", "/global-configurations/longJob/api.timeout/actions", admin, {"updateGlobalConfig": {"value": 0}}
     )
     assert "at least 1" in error(refused, "SYS.1007")["details"]
+
+
+def test_a_long_jobs_progress_belongs_to_its_owner_and_is_processing_until_the_job_ends(zs: ZStack, gate: Path):
+    zs.set_config("rest", "completedApi.expiredPeriod", 1)
+    zs.set_config("rest", "expiredApi.scanInterval", 1)
+    user = zs.login(zs.create_account()["name"], "secret")
+    other = zs.login(zs.create_account()["name"], "secret")
+    inventory = submitted(zs, user, "GateJob", gate_data(gate))
+    api_id = inventory["apiId"]
+    deadline = time.monotonic() + 10
+    while zs.http.get(f"/api-jobs/{api_id}", headers=oauth(user)).status_code != 404:  # the submit's record expires
+        assert time.monotonic() < deadline, "the submit call's result did not expire"
+        time.sleep(0.1)
+    reply = zs.http.get(f"/task-progresses/{api_id}", headers=oauth(user)).json()
+    assert [p["content"] for p in reply["inventories"]] == ["10"]  # still the owner's, though the record is gone
+    assert reply["summary"]["state"] == "processing" and reply["summary"]["finished"] is False
+    assert progress(zs, other, api_id) == []  # not another account's
+    gate.write_text("ok")
+    wait_state(zs, user, inventory["uuid"], "Succeeded")
+    reply = zs.http.get(f"/task-progresses/{api_id}", headers=oauth(user)).json()
+    assert reply["summary"]["state"] == "succeeded" and reply["summary"]["finished"] is True

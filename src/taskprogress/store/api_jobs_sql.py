@@ -71,10 +71,18 @@ def running_jobs(conn: sa.Connection, account_uuid: str | None) -> list[Any]:
 
 
 # The tenancy check and the progress summary of an apiId in one lookup; every column is NULL when absent.
+# A long job's apiId is its own: owned by the job's account (its submit record expires after 3 h, the job may
+# run 72 h) and processing until the job is final (its submit call returned long ago).
 _JOB_AND_PROGRESS = """
-SELECT j.account_uuid, j.state, p.api_id AS progress_api_id, p.percent, p.finished_at
+SELECT COALESCE(l.account_uuid, j.account_uuid) AS account_uuid,
+       CASE WHEN l.state IS NULL THEN j.state
+            WHEN l.state = 'Succeeded' THEN 'succeeded'
+            WHEN l.state IN ('Failed', 'Canceled') THEN 'failed'
+            ELSE 'processing' END AS state,
+       p.api_id AS progress_api_id, p.percent, p.finished_at
   FROM (SELECT 1 AS one) AS x
   LEFT JOIN api_job j ON j.id = :api_id
+  LEFT JOIN long_job l ON l.api_id = :api_id
   LEFT JOIN progress_api p ON p.api_id = :api_id
 """
 
