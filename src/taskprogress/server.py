@@ -76,6 +76,7 @@ def serve(settings: ServerSettings) -> None:
         sock = _listen(settings.host, settings.port)
         host, port = sock.getsockname()[:2]
         cleanup = CleanupLoop(store).start()
+        listener = store.listen_for_changes()  # PostgreSQL: streams here also see what other nodes write
         sweeper = SweepLoop(store, services.identity, services.jobs).start()
         runner.start()
         logger.info(
@@ -111,6 +112,8 @@ def serve(settings: ServerSettings) -> None:
             runner.close()  # its jobs are interrupted: resumable ones are released for the next start
             sweeper.stop()
             cleanup.stop()
+            if listener is not None:
+                listener.stop()
     finally:
         services.jobs.close()
         webhooks.close()

@@ -13,13 +13,23 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from taskprogress.rest import errors
-from taskprogress.rest.routes import accounts, agent, configs, jobs, long_jobs, progress, sessions
+from taskprogress.rest.routes import accounts, agent, configs, jobs, long_jobs, progress, progress_events, sessions
 from taskprogress.rest.routes.dashboard import router as dashboard_router
 from taskprogress.rest.wire import API_PREFIX, CONTEXT_PATH
 from taskprogress.services.container import Services
+from taskprogress.services.progress_feed import ProgressFeeds
+from taskprogress.services.progress_stream import ProgressStreams
 
 PREFIXES = (CONTEXT_PATH + API_PREFIX, API_PREFIX)
-ROUTERS = (sessions.router, accounts.router, progress.router, configs.router, jobs.router, long_jobs.router)
+ROUTERS = (
+    sessions.router,
+    accounts.router,
+    progress_events.router,
+    progress.router,
+    configs.router,
+    jobs.router,
+    long_jobs.router,
+)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -40,6 +50,8 @@ def create_app(services: Services) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.services = services
+    # One feed per watched API, shared by its streams and long polls (asyncio: no thread per client).
+    app.state.progress_streams = ProgressStreams(ProgressFeeds(services.progress, services.store))
     for prefix in PREFIXES:
         for router in ROUTERS:
             app.include_router(router, prefix=prefix)

@@ -166,6 +166,7 @@ class ApiJobs:
         except TaskProgressError:
             logger.exception("could not record the result of API job %s", job_id)
             return
+        self._store.changes.publish((job_id,))  # streams of this API end with its result
         self._notify(job_id)
 
     def _notify(self, job_id: str) -> None:

@@ -102,3 +102,57 @@ def mean_duration_ms(conn: sa.Connection, task_name: str) -> int | None:
     return conn.execute(
         sa.select(run_history.c.mean_duration_ms).where(run_history.c.task_name == task_name)
     ).scalar_one_or_none()
+
+
+# For push delivery (streams, long polls): an API's records in seq order after a position, and its newest seq.
+# Within one API, seq order is commit order (writers lock the API's progress_api row), so "after seq N" never
+# skips a record that commits later.
+_RECORDS_AFTER = (
+    f"SELECT {_COLUMNS} FROM task_progress WHERE api_id = :api_id AND seq > :after AND seq <= :upto"
+    " ORDER BY seq LIMIT :limit"
+)
+_NEWEST_SEQ = "SELECT seq FROM task_progress WHERE api_id = :api_id ORDER BY seq DESC LIMIT 1"
+_NO_UPPER_BOUND = 2**63 - 1
+
+
+def records_after(
+    conn: sa.Connection, api_id: str, after_seq: int, *, upto_seq: int | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` records with ``after_seq < seq <= upto_seq``, oldest first, each with its ``seq``."""
+    upto = _NO_UPPER_BOUND if upto_seq is None else upto_seq
+    return driver_rows(conn, _RECORDS_AFTER, {"api_id": api_id, "after": after_seq, "upto": upto, "limit": limit})
+
+
+def newest_seq(conn: sa.Connection, api_id: str) -> int:
+    """The seq of the API's newest record; 0 when it has none."""
+    rows = driver_rows(conn, _NEWEST_SEQ, {"api_id": api_id})
+    return int(rows[0]["seq"]) if rows else 0
+
+
+# The inputs of an API's summary (``core.summary``) in two indexed driver-level reads, for every GetTaskProgress:
+# the API's row with the mean duration of earlier runs, and the one sample the rate needs (the oldest Progress
+# record in the window among the newest ``limit``, as ``recent_percents`` + ``rate_per_second`` would pick it).
+_SUMMARY_STATE = """
+SELECT p.task_name, p.percent, p.started_at, p.progressed_at, p.finished_at, h.mean_duration_ms
+  FROM progress_api p LEFT JOIN run_history h ON h.task_name = p.task_name
+ WHERE p.api_id = :api_id
+"""
+_OLDEST_IN_WINDOW = """
+SELECT time, content FROM (
+    SELECT seq, time, content FROM task_progress
+     WHERE api_id = :api_id AND type = 'Progress' ORDER BY seq DESC LIMIT :limit
+) recent WHERE time >= :since ORDER BY seq LIMIT 1
+"""
+
+
+def summary_inputs(conn: sa.Connection, api_id: str, since_ms: int, limit: int = 200) -> dict[str, Any] | None:
+    """The API's state for its summary, with ``window_time``/``window_percent`` (the rate's first sample, or
+    None); None when the API has no progress."""
+    rows = driver_rows(conn, _SUMMARY_STATE, {"api_id": api_id})
+    if not rows:
+        return None
+    state = rows[0]
+    sample = driver_rows(conn, _OLDEST_IN_WINDOW, {"api_id": api_id, "limit": limit, "since": since_ms})
+    state["window_time"] = sample[0]["time"] if sample else None
+    state["window_percent"] = float(sample[0]["content"]) if sample else None
+    return state
