@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskprogress.rest.wire import zstack_date
+from starlette.responses import Response
+
+from taskprogress.rest.wire import json_response, zstack_date
 from taskprogress.services.identity import AccountInfo, SessionInfo
 from taskprogress.services.progress import RunningApi
 
@@ -80,3 +82,14 @@ def _walk(value: Any, class_name: str, path: str, children: str | None, schema: 
         schema[path] = class_name
         if children is not None and children in value:
             _walk(value[children], class_name, f"{path}.{children}", children, schema)
+
+
+def query_reply(inventories: list[dict[str, Any]] | None, total: int | None, class_name: str) -> Response:
+    """A ZStack query reply: ``inventories`` (unless only counted), ``total`` when asked, and always ``schema``."""
+    reply: dict[str, Any] = {}
+    if inventories is not None:
+        reply["inventories"] = inventories
+    if total is not None:
+        reply["total"] = total
+    reply["schema"] = schema_map(inventories or [], class_name, "inventories")
+    return json_response(reply)

@@ -11,8 +11,7 @@ from starlette.responses import Response
 from taskprogress.rest import docs
 from taskprogress.rest.async_api import accept_async
 from taskprogress.rest.deps import BodyDep, CallerDep, HeadersDep, QueryDep, ServicesDep, TokenDep, action_params
-from taskprogress.rest.inventories import ACCOUNT_CLASS, ACCOUNT_FIELDS, account_inventory, schema_map
-from taskprogress.rest.wire import json_response
+from taskprogress.rest.inventories import ACCOUNT_CLASS, ACCOUNT_FIELDS, account_inventory, query_reply, schema_map
 from taskprogress.rest.zquery import run_query
 from taskprogress.services.identity import Caller
 
@@ -24,16 +23,6 @@ QUERY_REPLY = docs.ok("the accounts the caller may see (an admin: all; others: i
 
 def _inventory_schema(body: dict[str, Any]) -> dict[str, str]:
     return schema_map(body["inventory"], ACCOUNT_CLASS, "inventory")
-
-
-def _query_reply(inventories: list[dict[str, Any]], total: int | None) -> Response:
-    reply: dict[str, Any] = {}
-    if inventories is not None:
-        reply["inventories"] = inventories
-    if total is not None:
-        reply["total"] = total
-    reply["schema"] = schema_map(inventories or [], ACCOUNT_CLASS, "inventories")  # query replies always have it
-    return json_response(reply)
 
 
 @router.post(
@@ -80,7 +69,7 @@ def create_account(
 def query_accounts(services: ServicesDep, caller: CallerDep, query: QueryDep, _headers: HeadersDep) -> Response:
     inventories = [account_inventory(a) for a in services.identity.list_accounts(caller)]
     reply = run_query(inventories, query, ACCOUNT_FIELDS)
-    return _query_reply(reply.inventories, reply.total)
+    return query_reply(reply.inventories, reply.total, ACCOUNT_CLASS)
 
 
 @router.get(
@@ -92,7 +81,7 @@ def query_accounts(services: ServicesDep, caller: CallerDep, query: QueryDep, _h
 def get_account(uuid: str, services: ServicesDep, caller: CallerDep, _headers: HeadersDep) -> Response:
     """As ZStack: ``GET /v1/<resources>/{uuid}`` is a query on the uuid, other parameters ignored."""
     inventories = [account_inventory(a) for a in services.identity.list_accounts(caller) if a.uuid == uuid]
-    return _query_reply(inventories, None)
+    return query_reply(inventories, None, ACCOUNT_CLASS)
 
 
 @router.put(

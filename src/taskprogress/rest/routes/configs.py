@@ -11,8 +11,13 @@ from starlette.responses import Response
 from taskprogress.rest import docs
 from taskprogress.rest.async_api import accept_async
 from taskprogress.rest.deps import BodyDep, CallerDep, HeadersDep, QueryDep, ServicesDep, TokenDep, action_params
-from taskprogress.rest.inventories import GLOBAL_CONFIG_CLASS, GLOBAL_CONFIG_FIELDS, global_config_inventory, schema_map
-from taskprogress.rest.wire import json_response
+from taskprogress.rest.inventories import (
+    GLOBAL_CONFIG_CLASS,
+    GLOBAL_CONFIG_FIELDS,
+    global_config_inventory,
+    query_reply,
+    schema_map,
+)
 from taskprogress.rest.zquery import run_query
 from taskprogress.services.identity import Caller
 
@@ -28,13 +33,7 @@ router = APIRouter(tags=["global configuration"])
 def query_global_configs(services: ServicesDep, _caller: CallerDep, query: QueryDep, _headers: HeadersDep) -> Response:
     inventories = [global_config_inventory(entry) for entry in services.configs.list()]
     reply = run_query(inventories, query, GLOBAL_CONFIG_FIELDS)
-    body: dict[str, Any] = {}
-    if reply.inventories is not None:
-        body["inventories"] = reply.inventories
-    if reply.total is not None:
-        body["total"] = reply.total
-    body["schema"] = schema_map(reply.inventories or [], GLOBAL_CONFIG_CLASS, "inventories")
-    return json_response(body)
+    return query_reply(reply.inventories, reply.total, GLOBAL_CONFIG_CLASS)
 
 
 @router.put(

@@ -26,9 +26,9 @@ from taskprogress.rest.deps import (
     action_params,
 )
 from taskprogress.rest.errors import RestError
-from taskprogress.rest.inventories import schema_map
+from taskprogress.rest.inventories import query_reply, schema_map
 from taskprogress.rest.long_job_inventory import LONG_JOB_CLASS, LONG_JOB_FIELDS, long_job_inventory
-from taskprogress.rest.wire import json_response, zstack_path
+from taskprogress.rest.wire import zstack_path
 from taskprogress.rest.zquery import run_query
 from taskprogress.services.container import Services
 from taskprogress.services.identity import Caller
@@ -103,16 +103,6 @@ def submit_long_job(
     return _accept(request, services, headers, token, "SubmitLongJob", work)
 
 
-def _query_reply(inventories: list[dict[str, Any]] | None, total: int | None) -> Response:
-    reply: dict[str, Any] = {}
-    if inventories is not None:
-        reply["inventories"] = inventories
-    if total is not None:
-        reply["total"] = total
-    reply["schema"] = schema_map(inventories or [], LONG_JOB_CLASS, "inventories")  # query replies always have it
-    return json_response(reply)
-
-
 @router.get(
     "/longjobs",
     summary="QueryLongJob",
@@ -122,7 +112,7 @@ def _query_reply(inventories: list[dict[str, Any]] | None, total: int | None) ->
 def query_long_jobs(services: ServicesDep, caller: CallerDep, query: QueryDep, _headers: HeadersDep) -> Response:
     inventories = [long_job_inventory(job) for job in services.long_jobs.list(caller)]
     reply = run_query(inventories, query, LONG_JOB_FIELDS)
-    return _query_reply(reply.inventories, reply.total)
+    return query_reply(reply.inventories, reply.total, LONG_JOB_CLASS)
 
 
 @router.get(
@@ -134,7 +124,7 @@ def query_long_jobs(services: ServicesDep, caller: CallerDep, query: QueryDep, _
 def get_long_job(uuid: str, services: ServicesDep, caller: CallerDep, _headers: HeadersDep) -> Response:
     """As ZStack: ``GET /v1/<resources>/{uuid}`` is a query on the uuid, other parameters ignored."""
     inventories = [long_job_inventory(job) for job in services.long_jobs.list(caller) if job.uuid == uuid]
-    return _query_reply(inventories, None)
+    return query_reply(inventories, None, LONG_JOB_CLASS)
 
 
 @router.put(
