@@ -1,16 +1,13 @@
-"""The ``taskprogress`` command. Parses arguments and calls the library; every option has an env variable."""
+"""The commands that run on the server's machine: ``migrate``, ``cleanup``, ``serve``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from taskprogress.errors import TaskProgressError
-
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="ZStack-compatible task progress.")
 
 DEFAULT_DATABASE = "taskprogress.db"
 
@@ -34,28 +31,12 @@ def _open(database_url: str | None):  # the Store import stays lazy for a fast -
     return Store.open(database_url or default_database_url())
 
 
-@app.command()
 def migrate(database_url: DatabaseUrl = None) -> None:
     """Create or upgrade the database schema."""
     _open(database_url).close()
     typer.echo("database is up to date")
 
 
-@app.command()
-def progress(
-    api_id: Annotated[str, typer.Argument(help="the apiId (32 lower-case hex characters)")],
-    all_: Annotated[bool, typer.Option("--all", help="the whole tree, not only the newest record")] = False,
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Print GetTaskProgress for an API, read straight from the database, as JSON."""
-    store = _open(database_url)
-    try:
-        typer.echo(json.dumps({"inventories": store.get_task_progress(api_id, all=all_)}, indent=2))
-    finally:
-        store.close()
-
-
-@app.command()
 def cleanup(database_url: DatabaseUrl = None) -> None:
     """Delete expired progress now (the server also does this every progress.cleanupThreadInterval)."""
     store = _open(database_url)
@@ -66,7 +47,6 @@ def cleanup(database_url: DatabaseUrl = None) -> None:
     typer.echo(f"deleted {result.records} records of {result.apis} APIs")
 
 
-@app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(envvar="TASKPROGRESS_HOST", help="address to listen on")] = "127.0.0.1",
@@ -163,15 +143,3 @@ def _agent_access(ctx: typer.Context, networks: str, token: str | None):  # lazy
         except TaskProgressError as exc:
             raise typer.BadParameter(str(exc), param_hint="'--agent-token' / TASKPROGRESS_AGENT_TOKEN") from None
     return AgentAccess(parsed, token)
-
-
-def main() -> None:
-    try:
-        app()
-    except TaskProgressError as exc:
-        typer.echo(f"error: {exc.error_code.code}: {exc}", err=True)
-        raise SystemExit(1) from None
-
-
-if __name__ == "__main__":
-    main()

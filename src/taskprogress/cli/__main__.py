@@ -1,0 +1,3 @@
+from taskprogress.cli import main
+
+main()
