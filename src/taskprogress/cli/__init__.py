@@ -6,6 +6,7 @@ line on stderr and an exit code (never a traceback).
 - ``account``: ``login`` / ``logout`` (the session file: ``session_file``);
 - ``progress``: ``progress`` (a tree) and ``watch`` (live bars, or lines on a pipe: ``watching``, ``render``);
 - ``jobs``: ``jobs submit|list|show|cancel|rerun|delete``;
+- ``demo``: a ScriptedJob showing every kind of progress, on an embedded server when none is running.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 
 import typer
 
-from taskprogress.cli import account, admin, jobs, progress
+from taskprogress.cli import account, admin, demo, jobs, progress
 from taskprogress.cli.failure import CliError
 from taskprogress.errors import TaskProgressError
 
@@ -29,6 +30,7 @@ app.command()(account.logout)
 app.command()(progress.progress)
 app.command()(progress.watch)
 app.add_typer(jobs.app, name="jobs")
+app.command()(demo.demo)
 
 
 def main() -> None:
