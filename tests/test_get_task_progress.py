@@ -198,6 +198,19 @@ def test_undeclared_totals_come_from_the_last_finished_run(store):
     assert [n["totalSteps"] for n in forest[-1]["subTasks"]] == [2, 2]
 
 
+def test_a_learned_total_this_run_outgrows_is_dropped(store):
+    def run(api_id, steps):
+        with tp.api(api_id, "org.zstack.Growing", sink=store):
+            for i in range(steps):
+                tp.step("s%s", i)
+
+    run(new_api_id(), 2)
+    second = new_api_id()
+    run(second, 4)
+    forest = store.get_task_progress(second, all=True)
+    assert [(n["currentStep"], n.get("totalSteps")) for n in forest] == [(1, 2), (2, 2), (3, None), (4, None)]
+
+
 def test_a_failed_run_teaches_nothing(store):
     first = new_api_id()
     with pytest.raises(RuntimeError), tp.api(first, "org.zstack.Flaky", sink=store):

@@ -195,7 +195,9 @@ class BatchWriter:
             current_step = self._next_step(rec.api_id, rec.parent_uuid)
             total_steps = rec.total_steps
             if total_steps is None:
-                total_steps = self._learned_steps(state.task_name, rec.task_name)
+                learned = self._learned_steps(state.task_name, rec.task_name)
+                # A guess from an earlier run that this run has outgrown is wrong: serve none rather than "5 of 2".
+                total_steps = learned if learned is not None and learned >= current_step else None
         # Time never runs backwards within an API (clock steps, nodes with skewed clocks), so time order and
         # insertion order agree, and ties are broken by insertion.
         state.last_time = max(state.last_time, rec.time)
