@@ -75,3 +75,28 @@ def test_a_signal_stops_the_server_cleanly_after_its_jobs(database_url: str, tmp
         finished = conn.exec_driver_sql("SELECT count(*) FROM progress_api WHERE finished_at IS NOT NULL").scalar()
     assert sorted(states) == ["succeeded"] * 5  # every accepted job ran to its end
     assert finished == 5  # and its progress was marked finished before the store closed
+
+
+@pytest.mark.parametrize("port", ["busy", "99999"])
+def test_a_port_it_cannot_listen_on_is_a_clear_error(tmp_path: Path, port: str):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        chosen = str(taken.getsockname()[1]) if port == "busy" else port
+        run = subprocess.run(
+            [sys.executable, "-m", "taskprogress.cli", "serve", "--port", chosen],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    if port == "busy":
+        assert f"cannot listen on 127.0.0.1:{chosen}" in run.stderr
+    else:
+        assert "--port" in run.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from taskprogress.core.agent_access import AgentAccess
+from taskprogress.errors import TaskProgressError
 from taskprogress.ids import new_uuid
 from taskprogress.jobs import builtin_registry
 from taskprogress.rest import create_app
@@ -126,7 +127,11 @@ def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:  # in use, not an address of this machine, a name that does not resolve...
+        sock.close()
+        raise TaskProgressError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

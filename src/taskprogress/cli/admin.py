@@ -50,7 +50,9 @@ def cleanup(database_url: DatabaseUrl = None) -> None:
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(envvar="TASKPROGRESS_HOST", help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="TASKPROGRESS_PORT", help="port to listen on (0: any free port)")] = 8080,
+    port: Annotated[
+        int, typer.Option(envvar="TASKPROGRESS_PORT", min=0, max=65535, help="port to listen on (0: any free port)")
+    ] = 8080,
     database_url: DatabaseUrl = None,
     job_workers: Annotated[
         int, typer.Option(envvar="TASKPROGRESS_JOB_WORKERS", help="threads running async API jobs", min=1)
