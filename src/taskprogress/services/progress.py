@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from taskprogress.core.inventory import to_inventory
-from taskprogress.core.summary import Sample, summarize
 from taskprogress.errors import invalid_api_id
 from taskprogress.ids import is_valid_uuid
 from taskprogress.services.clock import now_ms
@@ -151,11 +150,9 @@ class ProgressQueries:
             ]
 
     def _summary_settings(self) -> tuple[int, int]:
-        """(rate window, stall timeout) in ms. Read before a connection is taken, never while one is held: a
-        settings reload needs a connection too, and threads each holding one while waiting for a second would
-        drain the pool."""
-        config = self._store.config
-        return int(config.get("progress", "rateWindow")) * 1000, int(config.get("progress", "stallTimeout")) * 1000
+        """Read before a connection is taken, never while one is held: a settings reload needs a connection too,
+        and threads each holding one while waiting for a second would drain the pool."""
+        return self._store.summary_settings()
 
     def _summary(
         self, api_id: str, found: Any, conn: Any, settings: tuple[int, int], now: int | None = None
@@ -191,24 +188,5 @@ class ProgressQueries:
         return summary
 
     def _progress_summary(self, api_id: str, conn: Any, settings: tuple[int, int], now: int) -> dict[str, Any] | None:
-        """``Store.api_summary`` without its SQLAlchemy statements (two driver reads), on the caller's connection:
-        it runs on every GetTaskProgress. ``tests/test_progress_summary_reply.py`` checks that both agree."""
-        window_ms, stall_after_ms = settings
-        state = progress_reads.summary_inputs(conn, api_id, now - window_ms)
-        if state is None:
-            return None
-        samples = [] if state["window_time"] is None else [Sample(state["window_time"], state["window_percent"])]
-        return {
-            "taskName": state["task_name"],
-            **summarize(
-                percent=state["percent"],
-                started_at=state["started_at"],
-                progressed_at=state["progressed_at"],
-                finished_at=state["finished_at"],
-                now=now,
-                samples=samples,
-                mean_duration_ms=state["mean_duration_ms"],
-                window_ms=window_ms,
-                stall_after_ms=stall_after_ms,
-            ),
-        }
+        """``Store.api_summary`` on the caller's connection: it runs on every GetTaskProgress."""
+        return progress_reads.progress_summary(conn, api_id, now, *settings)

@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from taskprogress.store.tables import parallel_slot, progress_api, run_history, task_progress
+from taskprogress.core.summary import Sample, summarize
+from taskprogress.store.tables import parallel_slot, progress_api, task_progress
 
 _COLUMNS = "seq, task_uuid, parent_uuid, task_name, type, content, arguments, opaque, current_step, total_steps, time"
 
@@ -86,24 +87,6 @@ def record_count(conn: sa.Connection, api_id: str) -> int:
     ).scalar_one()
 
 
-def recent_percents(conn: sa.Connection, api_id: str, limit: int = 200) -> list[tuple[int, float]]:
-    """(time, served percent) of the API's newest Progress records, newest first."""
-    t = task_progress.c
-    rows = conn.execute(
-        sa.select(t.time, t.content)
-        .where((t.api_id == api_id) & (t.type == "Progress"))
-        .order_by(t.seq.desc())
-        .limit(limit)
-    )
-    return [(row.time, float(row.content)) for row in rows]
-
-
-def mean_duration_ms(conn: sa.Connection, task_name: str) -> int | None:
-    return conn.execute(
-        sa.select(run_history.c.mean_duration_ms).where(run_history.c.task_name == task_name)
-    ).scalar_one_or_none()
-
-
 # For push delivery (streams, long polls): an API's records in seq order after a position, and its newest seq.
 # Within one API, seq order is commit order (writers lock the API's progress_api row), so "after seq N" never
 # skips a record that commits later.
@@ -131,7 +114,7 @@ def newest_seq(conn: sa.Connection, api_id: str) -> int:
 
 # The inputs of an API's summary (``core.summary``) in two indexed driver-level reads, for every GetTaskProgress:
 # the API's row with the mean duration of earlier runs, and the one sample the rate needs (the oldest Progress
-# record in the window among the newest ``limit``, as ``recent_percents`` + ``rate_per_second`` would pick it).
+# record in the window among the newest ``limit``: the one ``core.summary.rate_per_second`` measures from).
 _SUMMARY_STATE = """
 SELECT p.task_name, p.percent, p.started_at, p.progressed_at, p.finished_at, h.mean_duration_ms
   FROM progress_api p LEFT JOIN run_history h ON h.task_name = p.task_name
@@ -145,14 +128,26 @@ SELECT time, content FROM (
 """
 
 
-def summary_inputs(conn: sa.Connection, api_id: str, since_ms: int, limit: int = 200) -> dict[str, Any] | None:
-    """The API's state for its summary, with ``window_time``/``window_percent`` (the rate's first sample, or
-    None); None when the API has no progress."""
+def progress_summary(
+    conn: sa.Connection, api_id: str, now: int, window_ms: int, stall_after_ms: int, limit: int = 200
+) -> dict[str, Any] | None:
+    """``{"taskName", **core.summary.summarize(...)}`` for the API; None when it has no progress."""
     rows = driver_rows(conn, _SUMMARY_STATE, {"api_id": api_id})
     if not rows:
         return None
     state = rows[0]
-    sample = driver_rows(conn, _OLDEST_IN_WINDOW, {"api_id": api_id, "limit": limit, "since": since_ms})
-    state["window_time"] = sample[0]["time"] if sample else None
-    state["window_percent"] = float(sample[0]["content"]) if sample else None
-    return state
+    first = driver_rows(conn, _OLDEST_IN_WINDOW, {"api_id": api_id, "limit": limit, "since": now - window_ms})
+    return {
+        "taskName": state["task_name"],
+        **summarize(
+            percent=state["percent"],
+            started_at=state["started_at"],
+            progressed_at=state["progressed_at"],
+            finished_at=state["finished_at"],
+            now=now,
+            samples=[Sample(first[0]["time"], float(first[0]["content"]))] if first else [],
+            mean_duration_ms=state["mean_duration_ms"],
+            window_ms=window_ms,
+            stall_after_ms=stall_after_ms,
+        ),
+    }

@@ -18,7 +18,6 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.exc import SQLAlchemyError
 
 from taskprogress.core.inventory import build_forest, to_inventory
-from taskprogress.core.summary import Sample, summarize
 from taskprogress.errors import StorageError, invalid_api_id
 from taskprogress.global_config import CATALOG, definition
 from taskprogress.ids import is_valid_uuid
@@ -182,23 +181,15 @@ class Store:
         """
         now = now_ms() if now is None else now
         with self.connect() as conn:
-            state = progress_reads.api_state(conn, api_id)
-            if state is None:
-                return None
-            samples = [Sample(t, p) for t, p in reversed(progress_reads.recent_percents(conn, api_id))]
-            mean = progress_reads.mean_duration_ms(conn, state["task_name"])
-        summary = summarize(
-            percent=state["percent"],
-            started_at=state["started_at"],
-            progressed_at=state["progressed_at"],
-            finished_at=state["finished_at"],
-            now=now,
-            samples=samples,
-            mean_duration_ms=mean,
-            window_ms=int(self.config.get("progress", "rateWindow")) * 1000,
-            stall_after_ms=int(self.config.get("progress", "stallTimeout")) * 1000,
+            summary = progress_reads.progress_summary(conn, api_id, now, *self.summary_settings())
+        return None if summary is None else {"apiId": api_id, **summary}
+
+    def summary_settings(self) -> tuple[int, int]:
+        """``progress.rateWindow`` and ``progress.stallTimeout``, in milliseconds."""
+        return (
+            int(self.config.get("progress", "rateWindow")) * 1000,
+            int(self.config.get("progress", "stallTimeout")) * 1000,
         )
-        return {"apiId": api_id, "taskName": state["task_name"], **summary}
 
     # -- global configuration ----------------------------------------------------------------------------
 
