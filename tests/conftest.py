@@ -80,6 +80,18 @@ def server(server_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         assert "Traceback" not in process.log(), process.log()
 
 
+@pytest.fixture(scope="module")
+def server_store(server: ServerProcess) -> Iterator:
+    """The test process as another node on the module server's database: producer code writing progress there."""
+    from taskprogress import Store
+
+    s = Store.open(server.database_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
 @pytest.fixture
 def zs(server: ServerProcess) -> Iterator[ZStack]:
     """A ZStack REST client on the module's server, with a config override that is undone after the test."""

@@ -19,17 +19,6 @@ from zstack import ZStack, new_id
 WORK = "org.example.APIWorkMsg"
 
 
-@pytest.fixture(scope="module")
-def store(server) -> Iterator:
-    from taskprogress import Store
-
-    s = Store.open(server.database_url)
-    try:
-        yield s
-    finally:
-        s.close()
-
-
 @pytest.fixture
 def configured(server) -> Iterator[None]:
     url = urlsplit(server.base_url)
@@ -47,16 +36,16 @@ def action(cls, **fields):
     return a
 
 
-def write(store, api_id: str, *percents: float, step: str | None = None, finish: bool = False) -> None:
+def write(server_store, api_id: str, *percents: float, step: str | None = None, finish: bool = False) -> None:
     from taskprogress import api, report
     from taskprogress import step as add_step
 
-    with api(api_id, WORK, sink=store, finish=finish):
+    with api(api_id, WORK, sink=server_store, finish=finish):
         if step is not None:
             add_step(step)
         for percent in percents:
             report(percent)
-    store.flush()
+    server_store.flush()
 
 
 # -- ZStack-style actions ----------------------------------------------------------------------------------
@@ -78,9 +67,9 @@ def test_session_actions(zs: ZStack, configured):
     assert expired.error.code == "ID.1001"  # an async API: the failure comes from its job
 
 
-def test_get_task_progress_action(zs: ZStack, store, configured):
+def test_get_task_progress_action(zs: ZStack, server_store, configured):
     admin, api_id = zs.admin(), new_id()
-    write(store, api_id, 40, step="download")
+    write(server_store, api_id, 40, step="download")
     newest = action(sdk.GetTaskProgressAction, apiId=api_id, sessionId=admin).call()
     assert newest.error is None and [i.content for i in newest.value.inventories] == ["40"]
     tree = action(sdk.GetTaskProgressAction, apiId=api_id, all=True, sessionId=admin, systemTags=["x"]).call()
@@ -135,9 +124,9 @@ def test_long_job_actions(zs: ZStack, configured):
 # -- the pythonic client -----------------------------------------------------------------------------------
 
 
-def test_client_sessions_and_typed_progress(zs: ZStack, server, store):
+def test_client_sessions_and_typed_progress(zs: ZStack, server, server_store):
     api_id = new_id()
-    write(store, api_id, 10, 30, step="copy")
+    write(server_store, api_id, 10, 30, step="copy")
     with sdk.Client(server.base_url) as client:
         with pytest.raises(sdk.APIError) as wrong:
             client.login("admin", "wrong")
@@ -171,14 +160,14 @@ def test_client_reports_an_unreachable_server_as_a_transport_error():
 
 
 @pytest.mark.parametrize("mode", ["stream", "poll"])
-def test_watch_yields_every_change_until_the_api_finishes(zs: ZStack, server, store, mode: str):
+def test_watch_yields_every_change_until_the_api_finishes(zs: ZStack, server, server_store, mode: str):
     api_id = new_id()
-    write(store, api_id, 10, step="begin")
+    write(server_store, api_id, 10, step="begin")
     with sdk.Client(server.base_url, session_id=zs.admin()) as client:
         changes = client.watch(api_id, timeout=60, mode=mode)
         first = next(changes)
         assert first.kind == "progress" and first.record.content == "begin"
-        write(store, api_id, 50, 90, finish=True)
+        write(server_store, api_id, 50, 90, finish=True)
         rest = list(changes)
     records = [c.record.content for c in [first, *rest] if c.kind == "progress"]
     assert records == ["begin", "10", "50", "90"]
@@ -228,14 +217,14 @@ class _cut(httpx.SyncByteStream):
         self._response.close()
 
 
-def test_watch_resumes_a_dropped_stream_with_nothing_missed_or_twice(zs: ZStack, server, store):
+def test_watch_resumes_a_dropped_stream_with_nothing_missed_or_twice(zs: ZStack, server, server_store):
     api_id = new_id()
-    write(store, api_id, 10, 20, 30, step="s")
+    write(server_store, api_id, 10, 20, 30, step="s")
     transport = DroppingTransport(drops=2)
     with sdk.Client(server.base_url, session_id=zs.admin(), transport=transport) as client:
         changes = client.watch(api_id, timeout=60, mode="stream")
         got = [next(changes) for _ in range(4)]
-        write(store, api_id, 40, finish=True)
+        write(server_store, api_id, 40, finish=True)
         got += list(changes)
     assert [c.record.content for c in got if c.kind == "progress"] == ["s", "10", "20", "30", "40"]
     resumed = [r.headers.get("Last-Event-ID") for r in transport.stream_requests]
@@ -243,20 +232,20 @@ def test_watch_resumes_a_dropped_stream_with_nothing_missed_or_twice(zs: ZStack,
     assert got[-1].kind == "finished"
 
 
-def test_wait_returns_the_api_jobs_result_and_raises_its_failure(zs: ZStack, server, store):
+def test_wait_returns_the_api_jobs_result_and_raises_its_failure(zs: ZStack, server, server_store):
     from taskprogress import report
     from taskprogress.errors import TaskProgressError
     from taskprogress.services.api_jobs import ApiJobs, JobRequest
 
     admin = zs.admin()
-    jobs = ApiJobs(store)
+    jobs = ApiJobs(server_store)
     ok, broken = new_id(), new_id()
     release = threading.Event()
 
     def run(job_id: str, fail: bool) -> None:
         with jobs.run_here(JobRequest(job_id, WORK, zs_admin_uuid(zs, admin), admin)):
             report(40)
-            store.flush()
+            server_store.flush()
             release.wait(30)
             if fail:
                 raise TaskProgressError("the work broke")
@@ -283,7 +272,7 @@ def test_wait_returns_the_api_jobs_result_and_raises_its_failure(zs: ZStack, ser
         failing.join()
         assert failed.value.code == "SYS.1000"
         no_job = new_id()
-        write(store, no_job, 100, finish=True)
+        write(server_store, no_job, 100, finish=True)
         assert client.wait(no_job, timeout=60).state is None  # progress without an API job
 
 
@@ -322,9 +311,9 @@ def test_client_long_jobs_submit_watch_wait(zs: ZStack, server):
         assert not unknown_type.value.code.startswith("sdk.")
 
 
-def test_the_async_client_is_a_twin(zs: ZStack, server, store):
+def test_the_async_client_is_a_twin(zs: ZStack, server, server_store):
     api_id = new_id()
-    write(store, api_id, 10, step="a")
+    write(server_store, api_id, 10, step="a")
 
     async def scenario() -> None:
         async with sdk.AsyncClient(server.base_url) as client:
@@ -335,7 +324,7 @@ def test_the_async_client_is_a_twin(zs: ZStack, server, store):
             changes = client.watch(api_id, timeout=60)
             first = await anext(changes)
             assert first.record.content == "a"
-            await asyncio.to_thread(write, store, api_id, 60, finish=True)
+            await asyncio.to_thread(write, server_store, api_id, 60, finish=True)
             rest = [change async for change in changes]
             assert [c.record.content for c in rest if c.kind == "progress"] == ["10", "60"]
             assert (await client.wait(api_id, timeout=30)).state is None

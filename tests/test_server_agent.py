@@ -31,18 +31,6 @@ VM_API = "org.zstack.header.vm.APICreateVmInstanceMsg"
 
 
 @pytest.fixture(scope="module")
-def producer(server) -> Iterator:
-    """The test process as another node: in-process producer code (steps, sub-tasks) of the same APIs."""
-    from taskprogress import Store
-
-    s = Store.open(server.database_url)
-    try:
-        yield s
-    finally:
-        s.close()
-
-
-@pytest.fixture(scope="module")
 def agent(server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"{server.base_url}/zstack/asyncrest", timeout=30) as client:
         yield client
@@ -78,10 +66,10 @@ def Q(zs: ZStack, api: str, all: bool = False, session: str | None = None) -> li
     return progress(zs, session or zs.admin(), api, "?all=true" if all else "")["inventories"]
 
 
-def stored(producer, **where: str) -> int:
+def stored(server_store, **where: str) -> int:
     """Records in the database matching ``where`` (column = value), whoever could see them."""
     clause = " AND ".join(f"{column} = '{value}'" for column, value in where.items())
-    with producer.connect() as conn:
+    with server_store.connect() as conn:
         return conn.exec_driver_sql(f"SELECT count(*) FROM task_progress WHERE {clause}").scalar()
 
 
@@ -103,7 +91,7 @@ def test_reports_with_an_empty_stack_are_roots_each_with_its_own_task_uuid(zs: Z
     assert [r["time"] for r in roots] == sorted(r["time"] for r in roots)
 
 
-def test_reports_inside_a_subtask_of_a_running_api_job_are_seen_by_its_owner(zs: ZStack, agent, producer):  # #5
+def test_reports_inside_a_subtask_of_a_running_api_job_are_seen_by_its_owner(zs: ZStack, agent, server_store):  # #5
     from taskprogress import step, subtask
     from taskprogress.services.api_jobs import ApiJobs, JobRequest
 
@@ -111,10 +99,10 @@ def test_reports_inside_a_subtask_of_a_running_api_job_are_seen_by_its_owner(zs:
     alice_session, bob_session = zs.login(alice["name"], "secret"), zs.login(bob["name"], "secret")
     a, u = new_id(), new_id()
     fmt = "create a volume[%s] on the local storage"
-    with ApiJobs(producer).run_here(JobRequest(a, VM_API, alice["uuid"], alice_session)):
+    with ApiJobs(server_store).run_here(JobRequest(a, VM_API, alice["uuid"], alice_session)):
         with subtask(fmt, "Root"):
             step("Download the image[%s] to the image cache", "image")
-        producer.flush()
+        server_store.flush()
         [t] = [r["taskUuid"] for r in Q(zs, a, all=True, session=alice_session) if r["content"] == fmt]
         for p in range(6):
             R(agent, a, str(p), stack=[t, u], name=fmt)
@@ -130,15 +118,15 @@ def test_reports_inside_a_subtask_of_a_running_api_job_are_seen_by_its_owner(zs:
     assert [r["content"] for r in root["subTasks"]] == ["Download the image[%s] to the image cache", *"012345"]
 
 
-def test_reports_in_a_nested_subtask_come_with_their_whole_chain(zs: ZStack, agent, producer):  # scenario 6
+def test_reports_in_a_nested_subtask_come_with_their_whole_chain(zs: ZStack, agent, server_store):  # scenario 6
     from taskprogress import api, subtask
 
     a, u2, u3 = new_api_id(), new_id(), new_id()
-    with api(a, VM_API, sink=producer, finish=False):
+    with api(a, VM_API, sink=server_store, finish=False):
         with subtask("create a virtual router vm"):
             with subtask("create a volume[%s] on the local storage", "Root"):
                 pass
-    producer.flush()
+    server_store.flush()
     [t2_row] = Q(zs, a, all=True)
     t2, t3 = t2_row["taskUuid"], t2_row["subTasks"][0]["taskUuid"]
     R(agent, a, "30", stack=[t2, u2, t3, u3], name="create a volume[%s] on the local storage")
@@ -194,10 +182,10 @@ def test_fields_zstack_ignores_are_accepted(zs: ZStack, agent):
 # -- what is dropped and what is refused -----------------------------------------------------------------
 
 
-def test_a_report_without_api_is_answered_200_and_dropped(agent, producer):  # scenario 23
+def test_a_report_without_api_is_answered_200_and_dropped(agent, server_store):  # scenario 23
     marker = f"no api {new_id()}"
     R(agent, None, "20", name=marker)
-    assert stored(producer, task_name=marker) == 0
+    assert stored(server_store, task_name=marker) == 0
 
 
 def test_with_progress_off_reports_are_answered_200_and_dropped(zs: ZStack, agent):  # scenario 9
@@ -221,12 +209,12 @@ def test_the_command_path_header_is_required_and_must_be_known(agent):  # scenar
     ("progress_value", "message"),
     [("abc", 'got "abc"'), ("", 'got ""'), ("-1", 'got "-1"'), (101, "got 101"), (None, "got null")],
 )
-def test_a_bad_progress_is_a_400_and_nothing_is_stored(zs: ZStack, agent, producer, progress_value, message):
+def test_a_bad_progress_is_a_400_and_nothing_is_stored(zs: ZStack, agent, server_store, progress_value, message):
     a = new_api_id()
     response = post(agent, cmd(a, progress_value))
     refused(response, 400, "progress must be a number within 0-100 (or such a number as a string)")
     assert message in response.text
-    assert Q(zs, a) == [] and stored(producer, api_id=a) == 0
+    assert Q(zs, a) == [] and stored(server_store, api_id=a) == 0
 
 
 @pytest.mark.parametrize(
@@ -246,10 +234,10 @@ def test_a_malformed_body_is_a_400(agent, body, message: str):
     refused(post(agent, body), 400, message)
 
 
-def test_a_refused_report_with_an_api_stores_nothing(zs: ZStack, agent, producer):
+def test_a_refused_report_with_an_api_stores_nothing(zs: ZStack, agent, server_store):
     a = new_api_id()
     refused(post(agent, cmd(a, "20", stack=["a" * 33])), 400, "threadContextStack[0] must be a uuid")
-    assert Q(zs, a) == [] and stored(producer, api_id=a) == 0
+    assert Q(zs, a) == [] and stored(server_store, api_id=a) == 0
 
 
 def test_a_body_over_the_limit_is_a_413(agent):
@@ -270,21 +258,21 @@ def test_a_batch_stores_every_report_in_order(zs: ZStack, agent):
     assert [r.get("opaque") for r in Q(zs, a, all=True)] == [None, {"n": 2}, None]
 
 
-def test_one_bad_report_refuses_the_whole_batch(zs: ZStack, agent, producer):
+def test_one_bad_report_refuses_the_whole_batch(zs: ZStack, agent, server_store):
     a = new_api_id()
     reports = [cmd(a, "10"), cmd(a, "20"), cmd(a, "abc"), cmd(a, "40")]
     refused(post(agent, {"reports": reports}, path=BATCH), 400, "reports[2]: progress must be a number")
-    assert Q(zs, a) == [] and stored(producer, api_id=a) == 0
+    assert Q(zs, a) == [] and stored(server_store, api_id=a) == 0
 
 
-def test_a_batch_is_bounded(zs: ZStack, agent, producer):
+def test_a_batch_is_bounded(zs: ZStack, agent, server_store):
     a = new_api_id()
     refused(post(agent, {"reports": [cmd(a, "1")] * 1001}, path=BATCH), 400, "at most 1000 reports, got 1001")
     refused(post(agent, [cmd(a, "1")], path=BATCH), 400, "the body must be a JSON object")
-    assert stored(producer, api_id=a) == 0
+    assert stored(server_store, api_id=a) == 0
     response = post(agent, {"reports": [cmd(a, str(p // 10)) for p in range(1000)]}, path=BATCH)
     assert response.status_code == 200, response.text
-    assert stored(producer, api_id=a) == 1000 and [i["content"] for i in Q(zs, a)] == ["99"]
+    assert stored(server_store, api_id=a) == 1000 and [i["content"] for i in Q(zs, a)] == ["99"]
 
 
 # -- visibility ----------------------------------------------------------------------------------------------
@@ -324,7 +312,7 @@ def tokened(server_database_url: str, tmp_path_factory) -> Iterator[ServerProces
         assert process.stop() == 0, process.log()
 
 
-def test_reports_from_outside_the_agent_networks_are_refused(fenced: ServerProcess, zs: ZStack, producer):
+def test_reports_from_outside_the_agent_networks_are_refused(fenced: ServerProcess, zs: ZStack, server_store):
     a = new_api_id()
     with httpx.Client(base_url=f"{fenced.base_url}/zstack/asyncrest") as client:
         response = post(client, cmd(a, "20"))
@@ -333,7 +321,7 @@ def test_reports_from_outside_the_agent_networks_are_refused(fenced: ServerProce
         # X-Forwarded-For is anyone's to write: it does not move the client into an allowed network
         refused(post(client, cmd(a, "20"), **{"X-Forwarded-For": "10.1.2.3"}), 403, "[127.0.0.1]")
         refused(post(client, {"reports": [cmd(a, "20")]}, path=BATCH), 403, "not accepted from")
-    assert Q(zs, a) == [] and stored(producer, api_id=a) == 0
+    assert Q(zs, a) == [] and stored(server_store, api_id=a) == 0
     assert "refused an agent report" in fenced.log()
 
 
@@ -344,13 +332,13 @@ def test_x_forwarded_for_does_not_refuse_a_loopback_agent_either(zs: ZStack, age
     assert [i["content"] for i in Q(zs, a)] == ["20"]
 
 
-def test_with_a_token_only_reports_carrying_it_are_accepted(tokened: ServerProcess, zs: ZStack, producer):
+def test_with_a_token_only_reports_carrying_it_are_accepted(tokened: ServerProcess, zs: ZStack, server_store):
     a = new_api_id()
     with httpx.Client(base_url=f"{tokened.base_url}/zstack/asyncrest") as client:
         refused(post(client, cmd(a, "20")), 403, "missing header 'X-Agent-Token'")
         refused(post(client, cmd(a, "20"), **{"X-Agent-Token": TOKEN[:-1] + "x"}), 403, "wrong 'X-Agent-Token'")
         refused(post(client, cmd(a, "20"), **{"X-Agent-Token": TOKEN + TOKEN}), 403, "wrong 'X-Agent-Token'")
-        assert stored(producer, api_id=a) == 0
+        assert stored(server_store, api_id=a) == 0
         response = post(client, cmd(a, "20"), **{"X-Agent-Token": TOKEN})
         assert response.status_code == 200 and response.content == b""
     assert [i["content"] for i in Q(zs, a)] == ["20"]

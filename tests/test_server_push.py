@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,17 +16,6 @@ from sse_client import Event, SSEReader
 from zstack import ZStack, new_id, oauth
 
 WORK = "org.example.APIWorkMsg"
-
-
-@pytest.fixture(scope="module")
-def store(server) -> Iterator:
-    from taskprogress import Store
-
-    s = Store.open(server.database_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def events_url(zs: ZStack, api_id: str) -> str:
@@ -41,16 +29,16 @@ def stream(zs: ZStack, session: str, api_id: str, last_event_id: str | None = No
     return SSEReader(events_url(zs, api_id), headers)
 
 
-def write(store, api_id: str, *percents: float, step: str | None = None, finish: bool = False) -> None:
+def write(server_store, api_id: str, *percents: float, step: str | None = None, finish: bool = False) -> None:
     from taskprogress import api, report
     from taskprogress import step as add_step
 
-    with api(api_id, WORK, sink=store, finish=finish):
+    with api(api_id, WORK, sink=server_store, finish=finish):
         if step is not None:
             add_step(step)
         for percent in percents:
             report(percent)
-    store.flush()
+    server_store.flush()
 
 
 def order(event_id: str) -> tuple[int, int]:
@@ -62,15 +50,15 @@ def contents(events: list[Event]) -> list[str]:
     return [e.data["inventory"]["content"] for e in events if e.kind == "progress"]
 
 
-def test_records_arrive_in_order_then_the_summary_and_a_final_event(zs: ZStack, store):
+def test_records_arrive_in_order_then_the_summary_and_a_final_event(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
     with stream(zs, admin, api_id) as events:
         assert events.status_code == 200 and events.headers["content-type"].startswith("text/event-stream")
-        write(store, api_id, 10, 20, step="download")
+        write(server_store, api_id, 10, 20, step="download")
         first = events.until("summary")
         assert contents(first) == ["download", "10", "20"]
         assert first[-1].data["summary"]["percent"] == 20 and first[-1].data["summary"]["finished"] is False
-        write(store, api_id, 30, finish=True)
+        write(server_store, api_id, 30, finish=True)
         rest = events.until("finished")
         assert events.ended()
     everything = first + rest
@@ -84,13 +72,13 @@ def test_records_arrive_in_order_then_the_summary_and_a_final_event(zs: ZStack, 
     assert final.data["summary"]["finished"] is True and final.data["summary"]["percent"] == 30
 
 
-def test_resuming_with_last_event_id_gives_what_was_missed_and_nothing_twice(zs: ZStack, store):
+def test_resuming_with_last_event_id_gives_what_was_missed_and_nothing_twice(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
-    write(store, api_id, 10, 20, step="start")
+    write(server_store, api_id, 10, 20, step="start")
     with stream(zs, admin, api_id) as events:
         seen = events.until("summary")
     assert contents(seen) == ["start", "10", "20"]
-    write(store, api_id, 30, 40, finish=True)
+    write(server_store, api_id, 30, 40, finish=True)
     # From the second record: the third on, then a fresh summary and the end.
     with stream(zs, admin, api_id, last_event_id=seen[1].id) as events:
         resumed = events.until("finished")
@@ -105,28 +93,28 @@ def test_resuming_with_last_event_id_gives_what_was_missed_and_nothing_twice(zs:
     assert contents(seen + after_summary) == ["start", "10", "20", "30", "40"]  # nothing missed, nothing twice
 
 
-def test_an_api_already_over_gives_its_records_and_ends(zs: ZStack, store):
+def test_an_api_already_over_gives_its_records_and_ends(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
-    write(store, api_id, 50, step="only", finish=True)
+    write(server_store, api_id, 50, step="only", finish=True)
     with stream(zs, admin, api_id) as events:
         got = events.until("finished")
         assert events.ended()
     assert [e.kind for e in got] == ["progress", "progress", "summary", "finished"]
 
 
-def test_the_final_event_carries_the_api_jobs_result_state(zs: ZStack, store):
+def test_the_final_event_carries_the_api_jobs_result_state(zs: ZStack, server_store):
     from taskprogress import report
     from taskprogress.errors import TaskProgressError
     from taskprogress.services.api_jobs import ApiJobs, JobRequest
 
     account = zs.create_account()
     session = zs.login(account["name"], "secret")
-    jobs = ApiJobs(store)
+    jobs = ApiJobs(server_store)
     ok, broken = new_id(), new_id()
     with stream(zs, session, ok) as events:
         with jobs.run_here(JobRequest(ok, WORK, account["uuid"], session)):
             report(60)
-            store.flush()
+            server_store.flush()
             # The stream may first send a summary of the job with no records yet: wait for the record itself.
             assert contents(events.until("progress")) == ["60"]
         final = events.until("finished")[-1]
@@ -148,16 +136,16 @@ def quiet_for(events: SSEReader, comments: int) -> list[str]:
     return seen
 
 
-def test_someone_elses_stream_looks_exactly_like_an_unknown_one(zs: ZStack, store):
+def test_someone_elses_stream_looks_exactly_like_an_unknown_one(zs: ZStack, server_store):
     from taskprogress import report
     from taskprogress.services.api_jobs import ApiJobs, JobRequest
 
     alice, bob = zs.create_account(), zs.create_account()
     alice_session, bob_session = zs.login(alice["name"], "secret"), zs.login(bob["name"], "secret")
     job = new_id()
-    with ApiJobs(store).run_here(JobRequest(job, WORK, alice["uuid"], alice_session)):
+    with ApiJobs(server_store).run_here(JobRequest(job, WORK, alice["uuid"], alice_session)):
         report(25)
-        store.flush()
+        server_store.flush()
         with stream(zs, bob_session, job) as theirs, stream(zs, bob_session, new_id()) as unknown:
             for events in (theirs, unknown):
                 assert events.status_code == 200
@@ -169,10 +157,10 @@ def test_someone_elses_stream_looks_exactly_like_an_unknown_one(zs: ZStack, stor
             assert contents(admins.until("summary")) == ["25"]
 
 
-def test_the_stream_pushes_the_stall_without_any_write(zs: ZStack, store):
+def test_the_stream_pushes_the_stall_without_any_write(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
     zs.set_config("progress", "stallTimeout", 1)
-    write(store, api_id, 10)
+    write(server_store, api_id, 10)
     with stream(zs, admin, api_id) as events:
         summaries = [e for e in events.until("summary") if e.kind == "summary"]
         if not summaries[-1].data["summary"]["stalled"]:
@@ -184,9 +172,9 @@ def long_poll(zs: ZStack, session: str, api_id: str, query: str):
     return zs.http.get(f"/task-progresses/{api_id}?{query}", headers=oauth(session), timeout=90)
 
 
-def test_a_long_poll_answers_as_soon_as_a_newer_record_exists(zs: ZStack, store):
+def test_a_long_poll_answers_as_soon_as_a_newer_record_exists(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
-    write(store, api_id, 10, step="first")
+    write(server_store, api_id, 10, step="first")
     now = long_poll(zs, admin, api_id, "waitForChangeAfter=0&timeoutSeconds=30").json()
     assert now["seq"] > 0 and [i["content"] for i in now["inventories"]] == ["10"]
     answered: dict = {}
@@ -198,7 +186,7 @@ def test_a_long_poll_answers_as_soon_as_a_newer_record_exists(zs: ZStack, store)
 
     waiter = threading.Thread(target=poll)
     waiter.start()
-    write(store, api_id, 70)
+    write(server_store, api_id, 70)
     waiter.join(30)
     assert answered["status"] == 200 and answered["took"] < 25, answered  # on the change, not the timeout
     body = answered["body"]
@@ -206,9 +194,9 @@ def test_a_long_poll_answers_as_soon_as_a_newer_record_exists(zs: ZStack, store)
     assert [i["content"] for i in walk(body["inventories"])] == ["first", "10", "70"]
 
 
-def test_a_long_poll_with_nothing_new_answers_at_its_timeout(zs: ZStack, store):
+def test_a_long_poll_with_nothing_new_answers_at_its_timeout(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
-    write(store, api_id, 10)
+    write(server_store, api_id, 10)
     seq = long_poll(zs, admin, api_id, "waitForChangeAfter=0").json()["seq"]
     started = time.monotonic()
     body = long_poll(zs, admin, api_id, f"waitForChangeAfter={seq}&timeoutSeconds=1").json()
@@ -216,25 +204,25 @@ def test_a_long_poll_with_nothing_new_answers_at_its_timeout(zs: ZStack, store):
     assert body["seq"] == seq and body["summary"]["finished"] is False
 
 
-def test_a_long_poll_on_an_api_that_is_over_answers_at_once(zs: ZStack, store):
+def test_a_long_poll_on_an_api_that_is_over_answers_at_once(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
-    write(store, api_id, 100, finish=True)
+    write(server_store, api_id, 100, finish=True)
     seq = long_poll(zs, admin, api_id, "waitForChangeAfter=0").json()["seq"]
     started = time.monotonic()
     body = long_poll(zs, admin, api_id, f"waitForChangeAfter={seq}&timeoutSeconds=30").json()
     assert time.monotonic() - started < 20 and body["summary"]["finished"] is True
 
 
-def test_a_long_poll_on_someone_elses_api_is_an_unknown_ones(zs: ZStack, store):
+def test_a_long_poll_on_someone_elses_api_is_an_unknown_ones(zs: ZStack, server_store):
     from taskprogress import report
     from taskprogress.services.api_jobs import ApiJobs, JobRequest
 
     alice, bob = zs.create_account(), zs.create_account()
     alice_session, bob_session = zs.login(alice["name"], "secret"), zs.login(bob["name"], "secret")
     job = new_id()
-    with ApiJobs(store).run_here(JobRequest(job, WORK, alice["uuid"], alice_session)):
+    with ApiJobs(server_store).run_here(JobRequest(job, WORK, alice["uuid"], alice_session)):
         report(25)
-        store.flush()
+        server_store.flush()
         started = time.monotonic()
         theirs = long_poll(zs, bob_session, job, "waitForChangeAfter=0&timeoutSeconds=1")
         unknown = long_poll(zs, bob_session, new_id(), "waitForChangeAfter=0&timeoutSeconds=1")
@@ -291,9 +279,9 @@ def test_the_stream_needs_a_valid_session(zs: ZStack):
     assert response.status_code == 503 and response.json()["error"]["code"] == "ID.1001"
 
 
-def test_get_task_progress_summary_has_rate_eta_and_stall(zs: ZStack, store):
+def test_get_task_progress_summary_has_rate_eta_and_stall(zs: ZStack, server_store):
     admin, api_id = zs.admin(), new_id()
-    write(store, api_id, 10, 30, step="go")
+    write(server_store, api_id, 10, 30, step="go")
     summary = zs.http.get(f"/task-progresses/{api_id}", headers=oauth(admin)).json()["summary"]
     assert summary["apiId"] == api_id and summary["taskName"] == WORK and summary["percent"] == 30
     assert summary["finished"] is False and summary["stalled"] is False
