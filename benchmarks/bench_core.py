@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
-import sys
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
+
+import bench_database
 
 import taskprogress as tp
 from taskprogress.ids import new_record_id
@@ -129,20 +130,12 @@ def latency(fn, repeat: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="default: a SQLite file in a temp folder")
-    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (fsync off)")
+    bench_database.add_options(parser)
     parser.add_argument("--records", type=int, default=200_000, help="records for the throughput test")
     parser.add_argument("--cleanup-rows", type=int, default=1_000_000, help="records deleted while reading (0: skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        if args.postgres:
-            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-            from pgserver import PostgresServer
-
-            server = stack.enter_context(PostgresServer())
-            server.create_database("bench")
-            url = server.url_for("bench")
+        url = bench_database.database_url(args, Path(tmp), stack)
         with tp.Store.open(url) as store:
             print(f"database: {store.engine.dialect.name}")
             # Alternate the two measurements so both see the same machine conditions.

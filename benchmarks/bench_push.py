@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import bench_database
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,8 +125,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="default: a SQLite file in a temp folder")
-    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (fsync off)")
+    bench_database.add_options(parser)
     parser.add_argument("--clients", type=int, default=100, help="event streams open on the API")
     parser.add_argument("--reports", type=int, default=99, help="agent reports, percent 1 to N (at most 100)")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between reports")
@@ -133,13 +133,7 @@ def main() -> None:
     if not 1 <= args.reports <= 100:
         parser.error("--reports must be 1 to 100 (each report is a distinct whole percent)")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        if args.postgres:
-            from pgserver import PostgresServer
-
-            pg = stack.enter_context(PostgresServer())
-            pg.create_database("bench")
-            url = pg.url_for("bench")
+        url = bench_database.database_url(args, Path(tmp), stack)
         server = ServerProcess(url, Path(tmp) / "serve.log").start()
         stack.callback(server.stop)
         from zstack import ZStack

@@ -30,6 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
+import bench_database
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,20 +99,13 @@ def build_api(store: tp.Store, api_id: str, size: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="default: a SQLite file in a temp folder")
-    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (fsync off)")
+    bench_database.add_options(parser)
     parser.add_argument("--records", type=int, default=1_000)
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="measurements per route (the median is shown)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        if args.postgres:
-            from pgserver import PostgresServer
-
-            pg = stack.enter_context(PostgresServer())
-            pg.create_database("bench")
-            url = pg.url_for("bench")
+        url = bench_database.database_url(args, Path(tmp), stack)
         server = ServerProcess(url, Path(tmp) / "serve.log").start()
         stack.callback(server.stop)
         from zstack import ZStack
