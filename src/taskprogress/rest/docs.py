@@ -31,6 +31,7 @@ JOB_UUID = header("X-Job-UUID", "the client's id for this API call: exactly 32 c
 JSON_SCHEMA = header("X-JSON-Schema", "when present, a 200 body also carries the `schema` map (Java SDK)")
 WEB_HOOK = header("X-Web-Hook", "async APIs: an http(s) URL the final result is POSTed to")
 API_TIMEOUT = header("X-API-Timeout", "async APIs: the API timeout in seconds (1 to 31536000)")
+ASYNC_HEADERS = (AUTHORIZATION, JOB_UUID, JSON_SCHEMA, WEB_HOOK, API_TIMEOUT)  # what every async API takes
 TAGS = [
     query("systemTags", "accepted and ignored; repeated, indexed (`systemTags.0`) or a Python list repr", array=True),
     query("userTags", "accepted and ignored, like systemTags", array=True),

@@ -17,7 +17,6 @@ from taskprogress.services.identity import Caller
 
 router = APIRouter(tags=["accounts"])
 
-ASYNC_HEADERS = (docs.AUTHORIZATION, docs.JOB_UUID, docs.JSON_SCHEMA, docs.WEB_HOOK, docs.API_TIMEOUT)
 QUERY_REPLY = docs.ok("the accounts the caller may see (an admin: all; others: itself)", docs.many(ACCOUNT_CLASS))
 
 
@@ -31,7 +30,7 @@ def _inventory_schema(body: dict[str, Any]) -> dict[str, str]:
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
     openapi_extra=docs.extra(
-        *ASYNC_HEADERS,
+        *docs.ASYNC_HEADERS,
         body=docs.action_body(
             "params",
             {
@@ -90,7 +89,7 @@ def get_account(uuid: str, services: ServicesDep, caller: CallerDep, _headers: H
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
     openapi_extra=docs.extra(
-        *ASYNC_HEADERS,
+        *docs.ASYNC_HEADERS,
         body=docs.action_body(
             "updateAccount",
             {"name": docs.STRING, "password": docs.STRING, "description": docs.STRING},
@@ -122,7 +121,7 @@ def update_account(
     summary="DeleteAccount (async, admin only; the account's sessions end)",
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
-    openapi_extra=docs.extra(*ASYNC_HEADERS, docs.query("deleteMode", "Permissive or Enforcing; both delete")),
+    openapi_extra=docs.extra(*docs.ASYNC_HEADERS, docs.query("deleteMode", "Permissive or Enforcing; both delete")),
 )
 def delete_account(
     uuid: str, request: Request, services: ServicesDep, headers: HeadersDep, token: TokenDep

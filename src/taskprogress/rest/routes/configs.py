@@ -42,11 +42,7 @@ def query_global_configs(services: ServicesDep, _caller: CallerDep, query: Query
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
     openapi_extra=docs.extra(
-        docs.AUTHORIZATION,
-        docs.JOB_UUID,
-        docs.JSON_SCHEMA,
-        docs.WEB_HOOK,
-        docs.API_TIMEOUT,
+        *docs.ASYNC_HEADERS,
         body=docs.action_body("updateGlobalConfig", {"value": {}}, required=("value",)),
     ),
 )

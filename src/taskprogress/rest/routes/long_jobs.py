@@ -37,7 +37,6 @@ from taskprogress.services.long_job_records import LongJob
 router = APIRouter(tags=["long jobs"])
 
 MSG = "org.zstack.header.longjob.API{}Msg"
-ASYNC_HEADERS = (docs.AUTHORIZATION, docs.JOB_UUID, docs.JSON_SCHEMA, docs.WEB_HOOK, docs.API_TIMEOUT)
 QUERY_REPLY = docs.ok("the long jobs the caller may see (an admin: all; others: their own)", docs.many(LONG_JOB_CLASS))
 ACTIONS = ("cancelLongJob", "suspendLongJob", "resumeLongJob", "rerunLongJob", "updateLongJob")
 
@@ -77,7 +76,7 @@ def _accept(request: Request, services: Services, headers: RestHeaders, token: s
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
     openapi_extra=docs.extra(
-        *ASYNC_HEADERS,
+        *docs.ASYNC_HEADERS,
         body=docs.action_body(
             "params",
             {
@@ -133,7 +132,7 @@ def get_long_job(uuid: str, services: ServicesDep, caller: CallerDep, _headers: 
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
     openapi_extra=docs.extra(
-        *ASYNC_HEADERS,
+        *docs.ASYNC_HEADERS,
         body={
             "required": True,
             "content": {
@@ -184,7 +183,7 @@ def long_job_action(
     summary="DeleteLongJob (async; final states only; an unknown uuid succeeds; its progress is left alone)",
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
-    openapi_extra=docs.extra(*ASYNC_HEADERS, docs.query("deleteMode", "Permissive or Enforcing; both delete")),
+    openapi_extra=docs.extra(*docs.ASYNC_HEADERS, docs.query("deleteMode", "Permissive or Enforcing; both delete")),
 )
 def delete_long_job(
     uuid: str, request: Request, services: ServicesDep, headers: HeadersDep, token: TokenDep

@@ -75,11 +75,7 @@ def validate_session(sessionUuid: str, services: ServicesDep, _headers: HeadersD
     status_code=202,
     responses=docs.ASYNC_RESPONSES,
     openapi_extra=docs.extra(
-        docs.AUTHORIZATION,
-        docs.JOB_UUID,
-        docs.JSON_SCHEMA,
-        docs.WEB_HOOK,
-        docs.API_TIMEOUT,
+        *docs.ASYNC_HEADERS,
         body=docs.action_body(
             "renewSession", {"duration": {"type": "integer", "description": "seconds, 60 to 31536000"}}
         ),
